@@ -1,0 +1,1 @@
+"""Ingest: landing files (CSV, XLSX, Parquet) -> standardised Parquet with lineage columns."""

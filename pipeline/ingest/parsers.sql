@@ -1,0 +1,75 @@
+-- Parsers from the text agencies send to typed values (CONTRACT.md section 1).
+-- Each turns what it cannot read into null; the expectation suites decide what null means.
+
+create or replace macro clean_text(x) as
+    nullif(trim(regexp_replace(x, '\s+', ' ', 'g')), '');
+
+create or replace macro clean_upper(x) as upper(clean_text(x));
+
+-- Identifiers may carry punctuation; only their digits (and letters, which make them invalid) count.
+create or replace macro clean_ident(x) as
+    nullif(regexp_replace(upper(x), '[^0-9A-Z]', '', 'g'), '');
+
+create or replace macro parse_nib(x) as
+    case when regexp_full_match(clean_ident(x), '[0-9]{13}') then clean_ident(x) end;
+
+-- A 15-digit NPWP and the same digits with a leading 0 are the same taxpayer: keep 16 digits.
+create or replace macro parse_npwp(x) as
+    case
+        when regexp_full_match(clean_ident(x), '[0-9]{16}') then clean_ident(x)
+        when regexp_full_match(clean_ident(x), '[0-9]{15}') then '0' || clean_ident(x)
+    end;
+
+create or replace macro clean_document(x) as clean_upper(x);
+
+-- `Rp 4.500.000,00` -> `4.500.000,00`: currency, spaces and a trailing `,-` carry no value.
+create or replace macro amount_text(x) as
+    regexp_replace(regexp_replace(upper(trim(x)), '^RP\.?', ''), '\s|,-$', '', 'g');
+
+-- Dots are thousands separators when they group by three (Indonesian), commas likewise
+-- (English); otherwise the single separator is the decimal mark.
+create or replace macro parse_amount(x) as
+    case
+        when regexp_full_match(amount_text(x), '-?[0-9]{1,3}(\.[0-9]{3})+(,[0-9]*)?')
+            then try_cast(replace(replace(amount_text(x), '.', ''), ',', '.') as double)
+        when regexp_full_match(amount_text(x), '-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?')
+            then try_cast(replace(amount_text(x), ',', '') as double)
+        when regexp_full_match(amount_text(x), '-?[0-9]+,[0-9]+')
+            then try_cast(replace(amount_text(x), ',', '.') as double)
+        when regexp_full_match(amount_text(x), '-?[0-9]+(\.[0-9]+)?')
+            then try_cast(amount_text(x) as double)
+    end;
+
+create or replace macro parse_count(x) as parse_amount(x);
+
+-- A spreadsheet date-time keeps only its date; the contract's three spellings are accepted.
+create or replace macro parse_date(x) as
+    try_strptime(
+        regexp_extract(trim(x), '^[0-9]{1,4}[-/][0-9]{1,2}[-/][0-9]{1,4}'),
+        ['%Y-%m-%d', '%d/%m/%Y', '%d-%m-%Y', '%Y/%m/%d']
+    )::date;
+
+create or replace macro parse_region(x) as
+    case
+        when regexp_full_match(trim(x), '[0-9]{2}\.?[0-9]{2}')
+            then left(replace(trim(x), '.', ''), 2) || '.' || right(replace(trim(x), '.', ''), 2)
+        else clean_text(x)
+    end;
+
+create or replace macro parse_kbli(x) as clean_ident(x);
+
+create or replace macro parse_programs(x) as
+    nullif(array_to_string(list_sort(list_distinct(
+        list_filter(regexp_split_to_array(upper(coalesce(x, '')), '[;,/|\s]+'), lambda p: p <> '')
+    )), ';'), '');
+
+create or replace macro parse_period(x) as
+    case
+        when regexp_full_match(trim(x), '[0-9]{4}-[0-9]{1,2}')
+            then strftime(try_strptime(trim(x) || '-01', '%Y-%m-%d'), '%Y-%m')
+        when regexp_full_match(trim(x), '[0-9]{6}')
+            then strftime(try_strptime(trim(x) || '01', '%Y%m%d'), '%Y-%m')
+        when regexp_full_match(trim(x), '[0-9]{1,2}[-/][0-9]{4}')
+            then strftime(try_strptime('01-' || replace(trim(x), '/', '-'), '%d-%m-%Y'), '%Y-%m')
+        else strftime(parse_date(x), '%Y-%m')
+    end;

@@ -1,0 +1,184 @@
+"""Read a landing file as agencies really send it, into batches of text columns.
+
+Every reader returns the raw header and a stream of Arrow record batches whose columns are all
+strings, in file order. Typing and cleaning come later (standardise.py), so nothing the sender
+wrote is lost or guessed at here. A file that cannot be read raises UnreadableFileError.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+from pipeline.errors import UnreadableFileError
+
+BATCH_ROWS = 250_000
+_SNIFF_BYTES = 1 << 16
+_CHUNK_BYTES = 1 << 24
+
+
+@dataclass
+class RawFile:
+    header: list[str]
+    batches: Iterator[pa.RecordBatch]  # columns named c0..cN, all strings
+
+
+def read_raw(path: Path) -> RawFile:
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            return _read_csv(path)
+        if suffix == ".xlsx":
+            return _read_xlsx(path)
+        if suffix == ".parquet":
+            return _read_parquet(path)
+    except UnreadableFileError:
+        raise
+    except Exception as exc:  # any parser failure means the file as a whole is unusable
+        raise UnreadableFileError(f"{type(exc).__name__}: {exc}") from exc
+    raise UnreadableFileError(f"unsupported file type {suffix or '(none)'}: expected .csv, .xlsx or .parquet")
+
+
+def _positional(n: int) -> list[str]:
+    return [f"c{i}" for i in range(n)]
+
+
+# --- CSV ----------------------------------------------------------------------------------------
+
+
+def detect_encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM) when the whole file decodes as such, else Windows-1252."""
+    for encoding in ("utf-8", "cp1252"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with path.open("rb") as f:
+                while chunk := f.read(_CHUNK_BYTES):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    # cp1252 leaves five bytes undefined; latin-1 maps every byte, so nothing is refused here.
+    return "latin-1"
+
+
+def _sniff_header(path: Path, encoding: str) -> tuple[list[str], str, int]:
+    """The header fields, the delimiter and how many physical lines precede the data."""
+    with path.open("r", encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="") as f:
+        head = f.read(_SNIFF_BYTES)
+    lines = head.splitlines()
+    skip = 0
+    while skip < len(lines) and not lines[skip].strip():
+        skip += 1
+    if skip == len(lines):
+        raise UnreadableFileError("the file is empty")
+    line = lines[skip]
+    # The delimiter is the candidate that splits the header into the most fields.
+    delimiter = max((",", ";", "\t"), key=lambda d: len(next(csv.reader([line], delimiter=d))))
+    header = next(csv.reader([line], delimiter=delimiter))
+    return header, delimiter, skip + 1
+
+
+def _read_csv(path: Path) -> RawFile:
+    import pyarrow.csv as pcsv
+
+    encoding = detect_encoding(path)
+    header, delimiter, skip = _sniff_header(path, encoding)
+    names = _positional(len(header))
+    reader = pcsv.open_csv(
+        path,
+        read_options=pcsv.ReadOptions(
+            encoding="utf8" if encoding == "utf-8" else encoding,
+            skip_rows=skip,
+            column_names=names,
+            block_size=1 << 25,
+        ),
+        parse_options=pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+        convert_options=pcsv.ConvertOptions(
+            column_types={n: pa.string() for n in names}, strings_can_be_null=False
+        ),
+    )
+    return RawFile(header, _checked(reader))
+
+
+def _checked(reader) -> Iterator[pa.RecordBatch]:
+    # A row with the wrong number of fields (typically a truncated file) makes the whole file
+    # unusable: guessing which fields were lost would put wrong values in the right columns.
+    try:
+        yield from reader
+    except pa.ArrowInvalid as exc:
+        raise UnreadableFileError(f"malformed CSV: {exc}") from exc
+
+
+# --- XLSX ---------------------------------------------------------------------------------------
+
+
+def cell_text(value: object) -> str:
+    """A spreadsheet cell as the text a person would have typed."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_xlsx(path: Path) -> RawFile:
+    from python_calamine import CalamineWorkbook
+
+    sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+    rows = [[cell_text(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
+    rows = [row for row in rows if any(v.strip() for v in row)]
+    if not rows:
+        raise UnreadableFileError("the first sheet is empty")
+    header, data = rows[0], rows[1:]
+    width = len(header)
+    columns = [[row[i] if i < len(row) else "" for row in data] for i in range(width)]
+    names = _positional(width)
+    batch = pa.record_batch([pa.array(c, pa.string()) for c in columns], names=names)
+    return RawFile(header, iter([batch]))
+
+
+# --- Parquet ------------------------------------------------------------------------------------
+
+
+def _read_parquet(path: Path) -> RawFile:
+    import pyarrow.parquet as pq
+
+    parquet = pq.ParquetFile(path)
+    header = list(parquet.schema_arrow.names)
+    names = _positional(len(header))
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        for batch in parquet.iter_batches(batch_size=BATCH_ROWS):
+            yield pa.record_batch([_as_text(col) for col in batch.columns], names=names)
+
+    return RawFile(header, batches())
+
+
+def _as_text(array: pa.Array) -> pa.Array:
+    import pyarrow.compute as pc
+
+    if pa.types.is_floating(array.type):
+        # 4500000.0 -> "4500000", as a person would have typed the amount.
+        integral = pc.equal(pc.floor(array), array)
+        as_int = pc.cast(pc.cast(array, pa.int64(), safe=False), pa.string())
+        array = pc.if_else(integral, as_int, pc.cast(array, pa.string()))
+    elif pa.types.is_timestamp(array.type):
+        array = pc.strftime(array, format="%Y-%m-%d %H:%M:%S")
+    elif pa.types.is_dictionary(array.type):
+        array = pc.cast(array.dictionary_decode(), pa.string())
+    elif not pa.types.is_string(array.type):
+        array = pc.cast(array, pa.string())
+    return pc.fill_null(pc.cast(array, pa.string()), "")

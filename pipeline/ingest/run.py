@@ -1,0 +1,122 @@
+"""Ingest one source: every landing file -> one standardised Parquet file in bronze."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from pipeline.contract import SOURCES
+from pipeline.errors import MissingRegistryError, UnreadableFileError
+from pipeline.ingest.discover import discover
+from pipeline.ingest.readers import read_raw
+from pipeline.ingest.standardise import map_header, parser_macros, select_sql
+from pipeline.layout import Layout
+
+log = logging.getLogger(__name__)
+
+INGEST_REPORT = "_ingest.json"
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 24):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _numbered(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Add `_row_number`: the 1-based position of the record among the file's data rows."""
+    offset = 0
+    for batch in batches:
+        numbers = pa.array(range(offset + 1, offset + batch.num_rows + 1), pa.int64())
+        offset += batch.num_rows
+        yield batch.append_column("_row_number", numbers)
+
+
+def ingest_file(path: Path, relative: str, source_name: str, out: Path) -> dict[str, Any]:
+    """Standardise one file into `out`; return its accounting entry for the manifest."""
+    import duckdb
+
+    source = SOURCES[source_name]
+    entry: dict[str, Any] = {"path": relative, "source": source_name, "sha256": sha256_of(path)}
+    try:
+        raw = read_raw(path)
+        positions = map_header(source, raw.header)
+        first = next(raw.batches, None)
+        if first is None:
+            first = pa.record_batch(
+                [pa.array([], pa.string()) for _ in raw.header], names=[f"c{i}" for i in range(len(raw.header))]
+            )
+        stream = _numbered(_chain(first, raw.batches))
+        schema = first.schema.append(pa.field("_row_number", pa.int64()))
+        reader = pa.RecordBatchReader.from_batches(schema, stream)
+        tmp = out.with_suffix(".tmp")
+        con = duckdb.connect()
+        try:
+            con.execute(parser_macros())
+            con.register("raw_rows", reader)
+            sql = select_sql(source, positions, "raw_rows")
+            con.execute(
+                f"copy ({sql}) to '{_sql_path(tmp)}' (format parquet, compression zstd)",
+                {"source": source_name, "file": relative, "sha256": entry["sha256"]},
+            )
+            rows = con.execute(f"select count(*) from read_parquet('{_sql_path(tmp)}')").fetchall()[0][0]
+        finally:
+            con.close()
+        tmp.replace(out)
+        entry.update(status="read", rows_received=rows, output=str(out))
+    except (UnreadableFileError, pa.ArrowException, duckdb.Error) as exc:
+        # Readers stream, so a malformed row can surface from inside DuckDB's scan.
+        log.warning("%s: unreadable, quarantined whole: %s", relative, exc)
+        entry.update(status="unreadable", rows_received=0, reason="unreadable_file", detail=str(exc))
+    return entry
+
+
+def _chain(first: pa.RecordBatch, rest: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    yield first
+    yield from rest
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _slug(relative: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", relative)
+
+
+def ingest_source(landing: Path, layout: Layout, source_name: str) -> dict[str, Any]:
+    delivery = discover(landing, layout.period)
+    files = delivery.files.get(source_name, [])
+    out_dir = layout.bronze(source_name)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in out_dir.glob("*.parquet"):  # a rerun replaces, never appends
+        stale.unlink()
+    entries = []
+    for index, path in enumerate(files):
+        relative = delivery.relative(path)
+        out = out_dir / f"{index:04d}_{_slug(relative)}.parquet"
+        entries.append(ingest_file(path, relative, source_name, out))
+    if source_name in ("registry/employers", "registry/participants"):
+        if not any(e["status"] == "read" for e in entries):
+            details = "; ".join(f"{e['path']}: {e.get('detail')}" for e in entries) or "no file"
+            raise MissingRegistryError(
+                f"{source_name} could not be read ({details}): the registry is required, "
+                "so nothing was published"
+            )
+    report = {"source": source_name, "period": layout.period, "files": entries}
+    (out_dir / INGEST_REPORT).write_text(json.dumps(report, indent=2))
+    return {
+        "source": source_name,
+        "files": len(entries),
+        "rows_received": sum(e["rows_received"] for e in entries),
+        "unreadable_files": sum(e["status"] == "unreadable" for e in entries),
+    }

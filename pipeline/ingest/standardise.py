@@ -1,0 +1,63 @@
+"""Map a raw file's header onto the contract's columns and type every value in DuckDB."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from pipeline.contract import Source, normalise_header
+from pipeline.errors import UnreadableFileError
+
+# contract kind -> SQL parser macro in parsers.sql
+_PARSERS = {
+    "text": "clean_text",
+    "upper": "clean_upper",
+    "nik": "clean_ident",
+    "nib": "parse_nib",
+    "npwp": "parse_npwp",
+    "ident": "clean_ident",
+    "document": "clean_document",
+    "amount": "parse_amount",
+    "count": "parse_count",
+    "date": "parse_date",
+    "region": "parse_region",
+    "kbli": "parse_kbli",
+    "programs": "parse_programs",
+    "period": "parse_period",
+}
+
+LINEAGE = ("_source", "_file", "_file_sha256", "_row_number")
+
+
+@cache
+def parser_macros() -> str:
+    return (Path(__file__).with_name("parsers.sql")).read_text()
+
+
+def map_header(source: Source, header: list[str]) -> dict[str, int]:
+    """Canonical column -> position in the file. The first of two synonymous columns wins."""
+    aliases = source.header_map()
+    positions: dict[str, int] = {}
+    for i, raw in enumerate(header):
+        canonical = aliases.get(normalise_header(raw))
+        if canonical is not None:
+            positions.setdefault(canonical, i)
+    missing = [c for c in source.required_columns() if c not in positions]
+    missing += [" or ".join(group) for group in source.one_of if not any(c in positions for c in group)]
+    if missing:
+        raise UnreadableFileError(
+            "no usable header: required column(s) " + ", ".join(missing) + " not found in "
+            + ", ".join(repr(h) for h in header[:20])
+        )
+    return positions
+
+
+def select_sql(source: Source, positions: dict[str, int], relation: str) -> str:
+    """A select that types every contract column of `relation` (raw columns c0..cN)."""
+    columns = []
+    for column in source.columns:
+        position = positions.get(column.name)
+        raw = f"c{position}" if position is not None else "null::varchar"
+        columns.append(f"{_PARSERS[column.kind]}({raw}) as {column.name}")
+    lineage = "$source as _source, $file as _file, $sha256 as _file_sha256, _row_number"
+    return f"select {lineage}, {', '.join(columns)} from {relation}"

@@ -1,0 +1,1 @@
+"""Publish: the compliance lists, manifest and workbook, swapped into place atomically."""

@@ -1,0 +1,118 @@
+"""Write the published tables (CSV + Parquet), the restricted worker file, the workbook and
+`manifest.json` for a period, then swap them into `<data>/published/<period>/`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import pipeline
+from pipeline.contract import SOURCES
+from pipeline.layout import Layout
+from pipeline.publish.swap import recover, staging_dir, swap_into_place
+from pipeline.publish.workbook import write_workbook
+
+log = logging.getLogger(__name__)
+
+# Published table -> the select over the reconcile database that makes it (CONTRACT.md section 7).
+TABLES = {
+    "findings": """
+        select period, category, employer_key, employer_name, nib, npwp, npp, regency_code,
+               regency_name, workers_affected, wage_gap_monthly, estimated_contribution_monthly,
+               missing_programs, evidence
+        from findings order by category, employer_key""",
+    "workers": """
+        select period, category, employer_key, nik_masked, full_name, gross_wage, reported_wage,
+               matched_by
+        from finding_workers order by category, employer_key, nik""",
+    "coverage": """
+        select level, region_code, region_name, formal_workers, registered_workers, coverage_pct
+        from coverage order by region_code""",
+    "quarantine": """
+        select source, file, row_number, reason, detail
+        from quarantine order by source, file, row_number nulls first, reason""",
+}
+
+# Full identities go only to those entitled (UU 27/2022): outside the published folder.
+RESTRICTED = {
+    "workers_full": """
+        select period, category, employer_key, nik, full_name, gross_wage, reported_wage, matched_by
+        from finding_workers order by category, employer_key, nik""",
+}
+
+
+def _quote(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _export(con, sql: str, folder: Path, name: str) -> list[dict[str, Any]]:
+    outputs = []
+    for suffix, options in (("csv", "format csv, header true, delimiter ','"), ("parquet", "format parquet")):
+        path = folder / f"{name}.{suffix}"
+        con.execute(f"copy ({sql}) to {_quote(path)} ({options})")
+        outputs.append({"path": path.name, "sha256": sha256_of(path)})
+    rows = con.execute(f"select count(*) from ({sql})").fetchall()[0][0]
+    for output in outputs:
+        output["rows"] = rows
+    return outputs
+
+
+def _inputs(layout: Layout) -> list[dict[str, Any]]:
+    inputs = []
+    for source in SOURCES:
+        report = layout.validation_report(source)
+        if report.exists():
+            for entry in json.loads(report.read_text())["files"]:
+                inputs.append({"source": source, **{k: entry[k] for k in (
+                    "path", "sha256", "rows_received", "rows_accepted", "rows_quarantined", "status"
+                )}})
+    return sorted(inputs, key=lambda e: e["path"])
+
+
+def publish_period(layout: Layout) -> dict[str, Any]:
+    import duckdb
+
+    target = layout.published
+    target.parent.mkdir(parents=True, exist_ok=True)
+    recover(target)
+    staging = staging_dir(target)
+    restricted = layout.data / "restricted" / layout.period
+    restricted.mkdir(parents=True, exist_ok=True)
+
+    con = duckdb.connect(str(layout.warehouse), read_only=True)
+    try:
+        outputs = []
+        for name, sql in TABLES.items():
+            outputs += _export(con, sql, staging, name)
+        for name, sql in RESTRICTED.items():
+            con.execute(f"copy ({sql}) to {_quote(restricted / (name + '.csv'))} (format csv, header true)")
+        workbook = write_workbook(con, staging, layout.period)
+        outputs.append({"path": workbook.name, "sha256": sha256_of(workbook), "rows": None})
+        counts = dict(con.execute("select category, count(*) from findings group by 1 order by 1").fetchall())
+    finally:
+        con.close()
+
+    inputs = _inputs(layout)
+    manifest = {
+        "period": layout.period,
+        "rekon_version": pipeline.__version__,
+        "inputs": inputs,
+        "outputs": sorted(outputs, key=lambda o: o["path"]),
+    }
+    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    swap_into_place(staging, target)
+    log.info("published %s", target)
+    return {
+        "published": str(target),
+        "findings": counts,
+        "rows_received": sum(i["rows_received"] for i in inputs),
+        "rows_quarantined": sum(i["rows_quarantined"] for i in inputs),
+        "files_quarantined": sum(i["status"] == "quarantined" for i in inputs),
+    }

@@ -1,0 +1,115 @@
+"""Build the models of sql/models.txt into the period's DuckDB database.
+
+The database is rebuilt from the silver files on every run and swapped into place, so a rerun
+gives the same tables and a failed one leaves the previous database untouched.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from pipeline.contract import SOURCES
+from pipeline.layout import Layout
+from pipeline.reference import reference_files
+
+log = logging.getLogger(__name__)
+
+SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
+
+# source -> the view the staging models read
+RAW_VIEWS = {
+    "registry/employers": "raw_employers",
+    "registry/participants": "raw_participants",
+    "registry/projects": "raw_projects",
+    "payroll": "raw_payroll",
+    "permits/business": "raw_business_permits",
+    "permits/construction": "raw_construction_permits",
+    "survey/labor_force": "raw_labor_force",
+}
+
+
+def model_files(sql_dir: Path = SQL_DIR) -> list[Path]:
+    lines = (sql_dir / "models.txt").read_text().splitlines()
+    return [sql_dir / line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def period_bounds(period: str) -> tuple[dt.date, dt.date]:
+    year, month = map(int, period.split("-"))
+    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _quote(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def attach_inputs(con, layout: Layout) -> None:
+    """Sources as raw_* views over silver Parquet, quarantined rows as raw_quarantine, reference CSVs as ref_* tables, the period."""
+    for source, view in RAW_VIEWS.items():
+        silver = layout.silver(source)
+        if silver.exists():
+            con.execute(f"create or replace view {view} as select * from read_parquet({_quote(silver)})")
+        else:
+            # An optional source that was not delivered: an empty table of the contract's shape.
+            columns = ", ".join(
+                f"null::{_duck_type(c.kind)} as {c.name}" for c in SOURCES[source].columns
+            )
+            con.execute(
+                f"create or replace table {view} as select {columns}, null::varchar as _file, "
+                "null::bigint as _row_number where false"
+            )
+    quarantined = [layout.quarantine(s) for s in SOURCES if layout.quarantine(s).exists()]
+    if quarantined:
+        files = ", ".join(_quote(p) for p in quarantined)
+        con.execute(f"create or replace view raw_quarantine as select * from read_parquet([{files}])")
+    else:
+        con.execute(
+            "create or replace table raw_quarantine as select null::varchar as source, "
+            "null::varchar as file, null::bigint as row_number, null::varchar as reason, "
+            "null::varchar as detail where false"
+        )
+    for name, path in reference_files().items():
+        con.execute(
+            f"create or replace table ref_{name} as select * from read_csv({_quote(path)}, "
+            "all_varchar = true, header = true)"
+        )
+    start, end = period_bounds(layout.period)
+    con.execute("set variable period = ?", [layout.period])
+    con.execute("set variable period_start = ?::date", [start])
+    con.execute("set variable period_end = ?::date", [end])
+    con.execute((SQL_DIR / "macros.sql").read_text())
+
+
+def _duck_type(kind: str) -> str:
+    return {"amount": "double", "count": "double", "date": "date"}.get(kind, "varchar")
+
+
+def build_models(layout: Layout) -> dict[str, Any]:
+    import duckdb
+
+    target = layout.warehouse
+    target.parent.mkdir(parents=True, exist_ok=True)
+    building = target.with_suffix(".building")
+    building.unlink(missing_ok=True)
+    con = duckdb.connect(str(building))
+    timings: dict[str, float] = {}
+    try:
+        attach_inputs(con, layout)
+        for path in model_files():
+            started = time.perf_counter()
+            con.execute(f"create or replace table {path.stem} as {path.read_text()}")
+            timings[path.stem] = round(time.perf_counter() - started, 3)
+            log.debug("built %s in %.3f s", path.stem, timings[path.stem])
+        counts = dict(
+            con.execute(
+                "select category, count(*) from findings group by category order by category"
+            ).fetchall()
+        )
+    finally:
+        con.close()
+    building.replace(target)
+    return {"database": str(target), "findings": counts, "model_seconds": timings}

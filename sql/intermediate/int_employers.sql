@@ -1,0 +1,82 @@
+-- One row per employer (identity component) with the attributes the lists show.
+-- Names and places prefer the registry, then the business permit, payroll, construction permit;
+-- scale and KBLI prefer the business permit (CONTRACT.md section 5).
+with nodes as (
+    select * from int_identity_components
+),
+
+identifiers as (
+    select
+        component,
+        min(substr(node, 5)) filter (where node like 'NIB:%') as nib,
+        min(substr(node, 6)) filter (where node like 'NPWP:%') as npwp,
+        string_agg(substr(node, 5), ';' order by node) filter (where node like 'NPP:%') as npp
+    from nodes
+    group by component
+),
+
+registry as (
+    select
+        nodes.component,
+        bool_or(e.is_active) as is_registered,
+        arg_min(e.employer_name, (not e.is_active, e.npp)) as employer_name,
+        arg_min(e.regency_code, (not e.is_active, e.npp)) as regency_code,
+        arg_min(e.scale, (e.scale is null, not e.is_active, e.npp)) as scale,
+        arg_min(e.kbli_section, (e.kbli_section is null, not e.is_active, e.npp)) as kbli_section,
+        string_agg(distinct e.programs, ' | ') filter (where e.is_active) as programs
+    from stg_employers as e
+    join nodes on nodes.node = 'NPP:' || e.npp
+    group by nodes.component
+),
+
+permits as (
+    select
+        nodes.component,
+        arg_min(p.business_name, (not p.is_active, p.nib)) as employer_name,
+        arg_min(p.regency_code, (not p.is_active, p.nib)) as regency_code,
+        arg_min(p.scale, (p.scale is null, not p.is_active, p.nib)) as scale,
+        arg_min(p.kbli_section, (p.kbli_section is null, not p.is_active, p.nib)) as kbli_section
+    from stg_business_permits as p
+    join nodes on nodes.node = 'NIB:' || p.nib
+    group by nodes.component
+),
+
+payroll as (
+    select
+        nodes.component,
+        min(p.employer_name) as employer_name,
+        mode(p.work_regency_code) as regency_code
+    from stg_payroll as p
+    join nodes on nodes.node = coalesce('NIB:' || p.employer_nib, 'NPWP:' || p.employer_npwp)
+    group by nodes.component
+),
+
+contractors as (
+    select
+        nodes.component,
+        min(c.contractor_name) as employer_name,
+        min(c.regency_code) as regency_code
+    from stg_construction_permits as c
+    join nodes on nodes.node = coalesce('NIB:' || c.contractor_nib, 'NPWP:' || c.contractor_npwp)
+    group by nodes.component
+)
+
+select
+    identifiers.component,
+    coalesce(identifiers.nib, identifiers.npwp, identifiers.npp) as employer_key,
+    identifiers.nib,
+    identifiers.npwp,
+    identifiers.npp,
+    coalesce(registry.is_registered, false) as is_registered,
+    registry.programs as registered_programs,
+    coalesce(registry.employer_name, permits.employer_name, payroll.employer_name, contractors.employer_name)
+        as employer_name,
+    coalesce(registry.regency_code, permits.regency_code, payroll.regency_code, contractors.regency_code)
+        as regency_code,
+    coalesce(permits.scale, registry.scale) as scale,
+    coalesce(permits.kbli_section, registry.kbli_section) as kbli_section
+from identifiers
+left join registry using (component)
+left join permits using (component)
+left join payroll using (component)
+left join contractors using (component)

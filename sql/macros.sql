@@ -1,0 +1,17 @@
+-- Shared definitions for the models.
+
+-- Names match when equal after upper-casing and keeping only letters and single spaces
+-- (CONTRACT.md section 5).
+create or replace macro name_key(name) as nullif(trim(regexp_replace(
+    regexp_replace(upper(name), '[^\p{L}\s]', '', 'g'), '\s+', ' ', 'g')), '');
+
+-- What a compliance list may show of a NIK: the first 6 and the last 4 digits.
+create or replace macro mask_nik(nik) as
+    left(nik, 6) || repeat('*', length(nik) - 10) || right(nik, 4);
+
+-- The value of a reference table in force on a date: the latest one that took effect by then.
+create or replace macro in_force(effective_from, on_date) as effective_from::date <= on_date;
+
+-- The monthly contribution on a wage, given an employer's rates (int_employer_rates).
+create or replace macro contribution_on(wage, jkk_pct, jkm_pct, jht_pct, jp_pct, jp_wage_cap) as
+    wage * (jkk_pct + jkm_pct + jht_pct) / 100 + least(wage, jp_wage_cap) * jp_pct / 100;

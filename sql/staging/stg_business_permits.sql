@@ -1,0 +1,34 @@
+-- Business permits (OSS / DPMPTSP). A permit without a status is taken as in force.
+with source as (
+    select * from raw_business_permits
+),
+
+sections as (
+    select
+        first_division::int as first_division,
+        last_division::int as last_division,
+        kbli_section
+    from ref_kbli_sections
+),
+
+renamed as (
+    select
+        source.nib,
+        nullif(source.npwp, '0000000000000000') as npwp,
+        source.business_name,
+        source.kbli,
+        sections.kbli_section,
+        source.regency_code,
+        source.scale,
+        source.declared_workers,
+        source.issued_on,
+        coalesce(source.status, 'AKTIF') as status,
+        coalesce(source.status, 'AKTIF') = 'AKTIF' as is_active,
+        source._file,
+        source._row_number
+    from source
+    left join sections
+        on try_cast(left(source.kbli, 2) as int) between sections.first_division and sections.last_division
+)
+
+select * from renamed

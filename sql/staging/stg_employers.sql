@@ -1,0 +1,34 @@
+-- BPJS Ketenagakerjaan registered employers, one row per registry row.
+with source as (
+    select * from raw_employers
+),
+
+sections as (
+    select
+        first_division::int as first_division,
+        last_division::int as last_division,
+        kbli_section
+    from ref_kbli_sections
+),
+
+renamed as (
+    select
+        source.npp,
+        source.nib,
+        nullif(source.npwp, '0000000000000000') as npwp,
+        source.employer_name,
+        source.regency_code,
+        source.kbli,
+        sections.kbli_section,
+        source.scale,
+        source.programs,
+        source.status,
+        source.status = 'AKTIF' as is_active,
+        source._file,
+        source._row_number
+    from source
+    left join sections
+        on try_cast(left(source.kbli, 2) as int) between sections.first_division and sections.last_division
+)
+
+select * from renamed

@@ -1,0 +1,22 @@
+-- BPJS Ketenagakerjaan participants, active and inactive.
+with source as (
+    select * from raw_participants
+),
+
+renamed as (
+    select
+        kpj,
+        nik,
+        full_name,
+        name_key(full_name) as name_key,
+        birth_date,
+        npp,
+        reported_wage,
+        status,
+        status = 'AKTIF' as is_active,
+        _file,
+        _row_number
+    from source
+)
+
+select * from renamed

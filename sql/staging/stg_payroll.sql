@@ -1,0 +1,24 @@
+-- Employer payroll extracts; rows without a period belong to the landing period.
+with source as (
+    select * from raw_payroll
+),
+
+renamed as (
+    select
+        employer_nib,
+        nullif(employer_npwp, '0000000000000000') as employer_npwp,
+        employer_name,
+        nik,
+        full_name,
+        name_key(full_name) as name_key,
+        birth_date,
+        gross_wage,
+        coalesce(period, getvariable('period')) as period,
+        work_regency_code,
+        employment_type,
+        _file,
+        _row_number
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,7 @@
+-- Construction projects registered with BPJS Ketenagakerjaan.
+with source as (
+    select * from raw_projects
+)
+
+select distinct permit_number
+from source

@@ -1,0 +1,150 @@
+"""The DAG, run by real Airflow on demo data, publishes exactly what the steps publish run directly.
+
+`dag.test()` runs every task in this process against the SQLite metadata DB the `airflow_db`
+fixture creates, with no scheduler or executor. The direct run calls the `pipeline.steps`
+functions in order, as `rekon run` does, into another data folder.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from airflow.models.dagrun import DagRun
+    from airflow.sdk import DAG
+
+DAGS = Path(__file__).resolve().parents[2] / "dags"
+DAG_ID = "rekon_monthly"
+PERIOD = "2026-10"
+# The scheduled run that fires on 1 November reconciles October.
+LOGICAL_DATE = datetime(2026, 11, 1, tzinfo=UTC)
+COMPARED = ("findings.csv", "workers.csv", "coverage.csv", "quarantine.csv")
+
+
+@pytest.fixture(scope="module")
+def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from pipeline.demo.generate import generate
+
+    out = tmp_path_factory.mktemp("landing")
+    generate(out, employers=200, seed=20261, period=PERIOD)
+    return out
+
+
+def load_dag() -> DAG:
+    """A fresh parse of the DAG file, as the dag-processor would produce it."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=DAGS)
+    assert bag.import_errors == {}
+    return bag.dags[DAG_ID]
+
+
+def run_dag_with_variables(
+    dag: DAG, logical_date: datetime, landing: Path, data: Path
+) -> DagRun:
+    """Run the DAG with its folders given as the Airflow Variables it reads first."""
+    variables = data.parent / f"{data.name}-variables.json"
+    variables.write_text(
+        json.dumps({"rekon_landing": str(landing), "rekon_data": str(data)})
+    )
+    return dag.test(logical_date=logical_date, variable_file_path=str(variables))
+
+
+def task_states(run: DagRun) -> dict[str, str]:
+    return {
+        f"{ti.task_id}[{ti.map_index}]": str(ti.state)
+        for ti in run.get_task_instances()
+    }
+
+
+def run_settings(run: DagRun) -> dict[str, str]:
+    """The period and folders the run resolved (the `settings` task's XComs)."""
+    ti = run.get_task_instance("settings")
+    assert ti is not None
+    return {
+        key: ti.xcom_pull(task_ids="settings", key=key)
+        for key in ("period", "landing", "data")
+    }
+
+
+def run_steps(landing: Path, data: Path) -> None:
+    """What `rekon run --period PERIOD --landing ... --data ...` does."""
+    from pipeline import steps
+
+    sources = steps.sources_present(PERIOD, landing)
+    for source in sources:
+        steps.ingest(PERIOD, landing, data, source)
+        steps.validate(PERIOD, data, source)
+    steps.reconcile(PERIOD, data)
+    steps.publish(PERIOD, data)
+
+
+def test_dag_publishes_what_the_steps_publish(
+    airflow_db: Path,
+    landing: Path,
+    tmp_path: Path,
+    record_property: pytest.RecordProperty,
+) -> None:
+    direct, via_airflow = tmp_path / "direct", tmp_path / "airflow"
+    run_steps(landing, direct)
+
+    started = time.perf_counter()
+    run = run_dag_with_variables(load_dag(), LOGICAL_DATE, landing, via_airflow)
+    seconds = time.perf_counter() - started
+    record_property("dag_test_seconds", round(seconds, 1))
+    print(f"dag.test() took {seconds:.1f} s")
+
+    assert run.state == "success", task_states(run)
+    assert run_settings(run) == {
+        "period": PERIOD,
+        "landing": str(landing),
+        "data": str(via_airflow),
+    }
+    delivered = {
+        ti.map_index for ti in run.get_task_instances() if ti.task_id == "source.ingest"
+    }
+    assert len(delivered) >= 2, "expected one mapped ingest per delivered source"
+
+    expected, published = (
+        direct / "published" / PERIOD,
+        via_airflow / "published" / PERIOD,
+    )
+    for name in COMPARED:
+        assert (published / name).read_bytes() == (expected / name).read_bytes(), name
+    assert (published / "manifest.json").is_file()
+
+
+def test_missing_registry_fails_the_run_and_publishes_nothing(
+    airflow_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # November's delivery holds payroll but no registry extracts.
+    landing, data = tmp_path / "landing", tmp_path / "data"
+    payroll = landing / "2026-11" / "payroll"
+    payroll.mkdir(parents=True)
+    (payroll / "payroll.csv").write_text("npwp,nik,nama,gaji\n")
+    # No Variables this time: the folders come from the environment fallback.
+    monkeypatch.setenv("REKON_LANDING", str(landing))
+    monkeypatch.setenv("REKON_DATA", str(data))
+
+    dag = load_dag()
+    for task in dag.tasks:
+        # Retrying would only wait out the back-off: the extract is not going to appear.
+        task.retries = 0
+    run = dag.test(logical_date=datetime(2026, 12, 1, tzinfo=UTC))
+
+    states = task_states(run)
+    assert run.state == "failed", states
+    assert run_settings(run) == {
+        "period": "2026-11",
+        "landing": str(landing),
+        "data": str(data),
+    }
+    assert states["check_delivery[-1]"] == "failed", states
+    assert states["publish[-1]"] == "upstream_failed", states
+    assert not (data / "published").exists()
