@@ -59,9 +59,7 @@ def _folder(name: str) -> str:
     # A bare "@monthly" would give a zero-length data interval in Airflow 3 (CronTriggerTimetable),
     # so data_interval_start would be the month that has only just begun. A one-month interval
     # makes the run at 1 November cover October, for scheduled and manual runs alike.
-    schedule=CronTriggerTimetable(
-        "@monthly", timezone="UTC", interval=relativedelta(months=1)
-    ),
+    schedule=CronTriggerTimetable("@monthly", timezone="UTC", interval=relativedelta(months=1)),
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
     catchup=False,
     # A run can need gigabytes (DuckDB joins over millions of payroll rows): one month at a
@@ -84,9 +82,7 @@ def rekon_monthly() -> None:
     ) -> dict[str, str]:
         # Resolved once per run and passed on, so a retry hours later cannot switch folders.
         if data_interval_start is None:
-            raise ValueError(
-                "rekon_monthly needs a data interval to know which month to reconcile"
-            )
+            raise ValueError("rekon_monthly needs a data interval to know which month to reconcile")
         return {
             "period": data_interval_start.in_timezone("UTC").strftime("%Y-%m"),
             "landing": _folder("landing"),
@@ -106,9 +102,7 @@ def rekon_monthly() -> None:
         return ingest_step(period, landing, data, source)
 
     @task
-    def validate(
-        period: str, data: str, source: str, ingested: dict[str, Any]
-    ) -> dict[str, Any]:
+    def validate(period: str, data: str, source: str, ingested: dict[str, Any]) -> dict[str, Any]:
         # `ingested` is taken only so that validate waits for this source's ingest, not all of them.
         from pipeline.steps import validate as validate_step
 

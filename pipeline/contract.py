@@ -170,5 +170,17 @@ SOURCES: dict[str, Source] = {
     )
 }
 
+_SQL_TYPES = {AMOUNT: "double", COUNT: "double", DATE: "date"}
+
+
+def empty_relation_sql(source: Source) -> str:
+    """A select of no rows with the source's standardised columns and lineage, typed."""
+    columns = ", ".join(f"null::{_SQL_TYPES.get(c.kind, 'varchar')} as {c.name}" for c in source.columns)
+    return (
+        "select null::varchar as _source, null::varchar as _file, null::varchar as _file_sha256, "
+        f"null::bigint as _row_number, {columns} where false"
+    )
+
+
 REGISTRY_SOURCES = ("registry/employers", "registry/participants")
 FILE_SUFFIXES = (".csv", ".xlsx", ".parquet")

@@ -48,10 +48,12 @@ def discover(landing: Path, period: str) -> Delivery:
             found = sorted(p for p in folder.rglob("*") if _visible(p)) if folder.is_dir() else []
         else:
             folder, stem = (root / name).parent, Path(name).name
-            found = sorted(
-                p
-                for p in folder.glob(f"{stem}.*")
-                if _visible(p) and p.suffix.lower() in FILE_SUFFIXES
-            ) if folder.is_dir() else []
+            found = (
+                sorted(
+                    p for p in folder.glob(f"{stem}.*") if _visible(p) and p.suffix.lower() in FILE_SUFFIXES
+                )
+                if folder.is_dir()
+                else []
+            )
         files[name] = found
     return Delivery(root, files)

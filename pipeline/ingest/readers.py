@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,13 +29,18 @@ class RawFile:
     batches: Iterator[pa.RecordBatch]  # columns named c0..cN, all strings
 
 
-def read_raw(path: Path) -> RawFile:
+HeaderTest = Callable[[list[str]], bool]
+
+
+def read_raw(path: Path, is_header: HeaderTest = lambda _: True) -> RawFile:
+    """Read `path`. In a workbook the header is the first non-empty row that `is_header`
+    accepts (title rows above it are skipped), or else the first non-empty row."""
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
             return _read_csv(path)
         if suffix == ".xlsx":
-            return _read_xlsx(path)
+            return _read_xlsx(path, is_header)
         if suffix == ".parquet":
             return _read_parquet(path)
     except UnreadableFileError:
@@ -134,7 +139,10 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
-def _read_xlsx(path: Path) -> RawFile:
+_TITLE_ROWS_MAX = 20
+
+
+def _read_xlsx(path: Path, is_header: HeaderTest) -> RawFile:
     from python_calamine import CalamineWorkbook
 
     sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
@@ -142,7 +150,8 @@ def _read_xlsx(path: Path) -> RawFile:
     rows = [row for row in rows if any(v.strip() for v in row)]
     if not rows:
         raise UnreadableFileError("the first sheet is empty")
-    header, data = rows[0], rows[1:]
+    start = next((i for i, row in enumerate(rows[:_TITLE_ROWS_MAX]) if is_header(row)), 0)
+    header, data = rows[start], rows[start + 1 :]
     width = len(header)
     columns = [[row[i] if i < len(row) else "" for row in data] for i in range(width)]
     names = _positional(width)

@@ -16,7 +16,7 @@ from pipeline.contract import SOURCES
 from pipeline.errors import MissingRegistryError, UnreadableFileError
 from pipeline.ingest.discover import discover
 from pipeline.ingest.readers import read_raw
-from pipeline.ingest.standardise import map_header, parser_macros, select_sql
+from pipeline.ingest.standardise import has_required_columns, map_header, parser_macros, select_sql
 from pipeline.layout import Layout
 
 log = logging.getLogger(__name__)
@@ -48,12 +48,13 @@ def ingest_file(path: Path, relative: str, source_name: str, out: Path) -> dict[
     source = SOURCES[source_name]
     entry: dict[str, Any] = {"path": relative, "source": source_name, "sha256": sha256_of(path)}
     try:
-        raw = read_raw(path)
+        raw = read_raw(path, is_header=lambda row: has_required_columns(source, row))
         positions = map_header(source, raw.header)
         first = next(raw.batches, None)
         if first is None:
             first = pa.record_batch(
-                [pa.array([], pa.string()) for _ in raw.header], names=[f"c{i}" for i in range(len(raw.header))]
+                [pa.array([], pa.string()) for _ in raw.header],
+                names=[f"c{i}" for i in range(len(raw.header))],
             )
         stream = _numbered(_chain(first, raw.batches))
         schema = first.schema.append(pa.field("_row_number", pa.int64()))

@@ -46,10 +46,20 @@ def map_header(source: Source, header: list[str]) -> dict[str, int]:
     missing += [" or ".join(group) for group in source.one_of if not any(c in positions for c in group)]
     if missing:
         raise UnreadableFileError(
-            "no usable header: required column(s) " + ", ".join(missing) + " not found in "
+            "no usable header: required column(s) "
+            + ", ".join(missing)
+            + " not found in "
             + ", ".join(repr(h) for h in header[:20])
         )
     return positions
+
+
+def has_required_columns(source: Source, header: list[str]) -> bool:
+    try:
+        map_header(source, header)
+    except UnreadableFileError:
+        return False
+    return True
 
 
 def select_sql(source: Source, positions: dict[str, int], relation: str) -> str:

@@ -70,9 +70,22 @@ def _inputs(layout: Layout) -> list[dict[str, Any]]:
         report = layout.validation_report(source)
         if report.exists():
             for entry in json.loads(report.read_text())["files"]:
-                inputs.append({"source": source, **{k: entry[k] for k in (
-                    "path", "sha256", "rows_received", "rows_accepted", "rows_quarantined", "status"
-                )}})
+                inputs.append(
+                    {
+                        "source": source,
+                        **{
+                            k: entry[k]
+                            for k in (
+                                "path",
+                                "sha256",
+                                "rows_received",
+                                "rows_accepted",
+                                "rows_quarantined",
+                                "status",
+                            )
+                        },
+                    }
+                )
     return sorted(inputs, key=lambda e: e["path"])
 
 

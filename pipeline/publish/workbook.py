@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 EXCEL_MAX_ROWS = 1_048_576  # per sheet, header included
@@ -13,21 +14,39 @@ SHEETS = {
                   workers_affected, wage_gap_monthly, estimated_contribution_monthly,
                   missing_programs, evidence
            from findings order by category, employer_key""",
-        ["Kategori", "Kunci pemberi kerja", "Nama pemberi kerja", "NIB", "NPWP", "NPP", "Kode wilayah",
-         "Kabupaten/kota", "Pekerja terdampak", "Selisih upah per bulan (Rp)",
-         "Perkiraan iuran per bulan (Rp)", "Program belum diikuti", "Bukti"],
+        [
+            "Kategori",
+            "Kunci pemberi kerja",
+            "Nama pemberi kerja",
+            "NIB",
+            "NPWP",
+            "NPP",
+            "Kode wilayah",
+            "Kabupaten/kota",
+            "Pekerja terdampak",
+            "Selisih upah per bulan (Rp)",
+            "Perkiraan iuran per bulan (Rp)",
+            "Program belum diikuti",
+            "Bukti",
+        ],
     ),
     "Pekerja": (
         """select category, employer_key, nik_masked, full_name, gross_wage, reported_wage, matched_by
            from finding_workers order by category, employer_key, nik""",
-        ["Kategori", "Kunci pemberi kerja", "NIK (disamarkan)", "Nama", "Upah bruto (Rp)",
-         "Upah dilaporkan (Rp)", "Dicocokkan dengan"],
+        [
+            "Kategori",
+            "Kunci pemberi kerja",
+            "NIK (disamarkan)",
+            "Nama",
+            "Upah bruto (Rp)",
+            "Upah dilaporkan (Rp)",
+            "Dicocokkan dengan",
+        ],
     ),
     "Cakupan": (
         """select level, region_code, region_name, formal_workers, registered_workers, coverage_pct
            from coverage order by region_code""",
-        ["Tingkat", "Kode wilayah", "Wilayah", "Pekerja formal (Sakernas)", "Peserta aktif",
-         "Cakupan (%)"],
+        ["Tingkat", "Kode wilayah", "Wilayah", "Pekerja formal (Sakernas)", "Peserta aktif", "Cakupan (%)"],
     ),
     "Karantina": (
         "select source, file, row_number, reason, detail from quarantine "
@@ -48,13 +67,20 @@ def write_workbook(con, folder: Path, period: str) -> Path:
 
     path = folder / f"kepatuhan_{period}.xlsx"
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
+    # A fixed creation date keeps the file byte-identical when a period is published again.
+    year, month = map(int, period.split("-"))
+    book.set_properties(
+        {"title": f"Kepatuhan {period}", "author": "Rekon", "created": dt.datetime(year, month, 1)}
+    )
     bold = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     rupiah = book.add_format({"num_format": "#,##0"})
     notes: list[str] = []
 
     summary = book.add_worksheet("Ringkasan")
     summary.write_row(0, 0, [f"Rekon: ringkasan kepatuhan periode {period}"], bold)
-    summary.write_row(2, 0, ["Kategori", "Pemberi kerja", "Pekerja terdampak", "Perkiraan iuran per bulan (Rp)"], bold)
+    summary.write_row(
+        2, 0, ["Kategori", "Pemberi kerja", "Pekerja terdampak", "Perkiraan iuran per bulan (Rp)"], bold
+    )
     rows = con.execute(SUMMARY_SQL).fetchall()
     for i, row in enumerate(rows, start=3):
         summary.write_row(i, 0, row[:3])

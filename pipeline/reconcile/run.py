@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pipeline.contract import SOURCES
+from pipeline.contract import SOURCES, empty_relation_sql
 from pipeline.layout import Layout
 from pipeline.reference import reference_files
 
@@ -48,20 +48,15 @@ def _quote(path: Path) -> str:
 
 
 def attach_inputs(con, layout: Layout) -> None:
-    """Sources as raw_* views over silver Parquet, quarantined rows as raw_quarantine, reference CSVs as ref_* tables, the period."""
+    """Make the models' inputs: sources as raw_* views over silver Parquet, quarantined rows as
+    raw_quarantine, reference CSVs as ref_* tables, and the period as variables."""
     for source, view in RAW_VIEWS.items():
         silver = layout.silver(source)
         if silver.exists():
             con.execute(f"create or replace view {view} as select * from read_parquet({_quote(silver)})")
         else:
             # An optional source that was not delivered: an empty table of the contract's shape.
-            columns = ", ".join(
-                f"null::{_duck_type(c.kind)} as {c.name}" for c in SOURCES[source].columns
-            )
-            con.execute(
-                f"create or replace table {view} as select {columns}, null::varchar as _file, "
-                "null::bigint as _row_number where false"
-            )
+            con.execute(f"create or replace table {view} as {empty_relation_sql(SOURCES[source])}")
     quarantined = [layout.quarantine(s) for s in SOURCES if layout.quarantine(s).exists()]
     if quarantined:
         files = ", ".join(_quote(p) for p in quarantined)
@@ -82,10 +77,6 @@ def attach_inputs(con, layout: Layout) -> None:
     con.execute("set variable period_start = ?::date", [start])
     con.execute("set variable period_end = ?::date", [end])
     con.execute((SQL_DIR / "macros.sql").read_text())
-
-
-def _duck_type(kind: str) -> str:
-    return {"amount": "double", "count": "double", "date": "date"}.get(kind, "varchar")
 
 
 def build_models(layout: Layout) -> dict[str, Any]:

@@ -5,20 +5,27 @@ GX has no working DuckDB backend (see DESIGN.md), so rows reach it as a pandas D
 
 from __future__ import annotations
 
+import itertools
+import logging
+from functools import cache
 from typing import Any
 
 import pandas as pd
 
 ROW_ID = "_row_id"
+_batches = itertools.count()
 
 
+@cache
 def _context():
+    """One ephemeral context per process: each one creates a temporary Data Docs folder."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
     # GX draws a progress bar per validation; in a batch job's log that is only noise.
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
     return context
 
 
@@ -36,22 +43,26 @@ def run_expectations(
     import great_expectations as gx
 
     context = _context()
+    source_name = f"{name}-{next(_batches)}"
     batch = (
-        context.data_sources.add_pandas(name)
+        context.data_sources.add_pandas(source_name)
         .add_dataframe_asset(name)
         .add_batch_definition_whole_dataframe("whole")
         .get_batch(batch_parameters={"dataframe": frame})
     )
     suite = gx.ExpectationSuite(name=name, expectations=expectations)
-    result = batch.validate(
-        suite,
-        result_format={
-            "result_format": "COMPLETE",
-            "unexpected_index_column_names": [ROW_ID],
-            "return_unexpected_index_query": False,
-        },
-        expectation_parameters=parameters,
-    )
+    try:
+        result = batch.validate(
+            suite,
+            result_format={
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": [ROW_ID],
+                "return_unexpected_index_query": False,
+            },
+            expectation_parameters=parameters,
+        )
+    finally:
+        context.data_sources.delete(source_name)  # releases the frame
     failures: list[pd.DataFrame] = []
     summary: list[dict[str, Any]] = []
     for outcome in result.results:
@@ -75,7 +86,19 @@ def run_expectations(
         )
         if ids:
             failures.append(
-                pd.DataFrame({ROW_ID: pd.Series(ids, dtype="int64"), "reason": config.meta["reason"], "check": check})
+                pd.DataFrame(
+                    {
+                        ROW_ID: pd.Series(ids, dtype="int64"),
+                        "reason": config.meta["reason"],
+                        "check": check,
+                    }
+                )
             )
-    empty = pd.DataFrame({ROW_ID: pd.Series([], dtype="int64"), "reason": pd.Series([], dtype=str), "check": pd.Series([], dtype=str)})
+    empty = pd.DataFrame(
+        {
+            ROW_ID: pd.Series([], dtype="int64"),
+            "reason": pd.Series([], dtype=str),
+            "check": pd.Series([], dtype=str),
+        }
+    )
     return (pd.concat(failures, ignore_index=True) if failures else empty), summary

@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from pipeline.contract import SOURCES
+from pipeline.contract import SOURCES, empty_relation_sql
 from pipeline.ingest.run import INGEST_REPORT
 from pipeline.layout import Layout
 from pipeline.reference import regency_codes
@@ -53,7 +53,7 @@ def validate_source(layout: Layout, source_name: str) -> dict[str, Any]:
             con.execute(f"create view rows as select * from read_parquet([{files}])")
         else:
             # No readable file: an empty relation of the right shape keeps every step uniform.
-            con.execute(f"create table rows as select {columns} from (select null::varchar as _source) where false")
+            con.execute(f"create table rows as {empty_relation_sql(source)}")
         helper = suite.helper_sql or "select * from rows"
         con.execute(
             f"create table checked as select row_number() over (order by _file, _row_number) as {ROW_ID}, * "

@@ -23,7 +23,7 @@ registry as (
         arg_min(e.regency_code, (not e.is_active, e.npp)) as regency_code,
         arg_min(e.scale, (e.scale is null, not e.is_active, e.npp)) as scale,
         arg_min(e.kbli_section, (e.kbli_section is null, not e.is_active, e.npp)) as kbli_section,
-        string_agg(distinct e.programs, ' | ') filter (where e.is_active) as programs
+        string_agg(distinct e.programs, ' | ' order by e.programs) filter (where e.is_active) as programs
     from stg_employers as e
     join nodes on nodes.node = 'NPP:' || e.npp
     group by nodes.component

@@ -13,9 +13,11 @@ identity as (
     -- How the employer's identifiers were linked, for the evidence.
     select
         nodes.component,
-        string_agg(distinct edges.node || ' ~ ' || edges.other || ' (' || array_to_string(edges.sources, ', ') || ')', '; ')
-            filter (where edges.node <> edges.other) as links
-    from int_identity_edges as edges
+        string_agg(link, '; ' order by link) filter (where edges.node <> edges.other) as links
+    from (
+        select *, node || ' ~ ' || other || ' (' || array_to_string(sources, ', ') || ')' as link
+        from int_identity_edges
+    ) as edges
     join int_identity_components as nodes on nodes.node = edges.node
     group by nodes.component
 )

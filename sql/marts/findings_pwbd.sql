@@ -25,8 +25,10 @@ permits as (
     select
         nodes.component,
         sum(p.declared_workers) filter (where p.is_active) as declared_workers,
-        string_agg(distinct p.nib || ' (' || p.status || coalesce(', ' || p.declared_workers::bigint || ' TK', '') || ')', ', ')
-            as permit_list,
+        string_agg(
+            distinct p.nib || ' (' || p.status || coalesce(', ' || p.declared_workers::bigint || ' TK', '') || ')',
+            ', ' order by p.nib || ' (' || p.status || coalesce(', ' || p.declared_workers::bigint || ' TK', '') || ')'
+        ) as permit_list,
         bool_or(p.is_active and p.declared_workers >= 1) as requires_registration
     from stg_business_permits as p
     join int_identity_components as nodes on nodes.node = 'NIB:' || p.nib
@@ -36,6 +38,7 @@ permits as (
 contracts as (
     select
         nodes.component,
+        sum(c.declared_workers) as declared_workers,
         string_agg(distinct c.permit_number, ', ' order by c.permit_number) as permit_list
     from stg_construction_permits as c
     join int_identity_components as nodes
@@ -59,7 +62,8 @@ listed as (
         payroll.wage_gap,
         payroll.contribution,
         payroll.files,
-        permits.declared_workers,
+        -- Without payroll, the workers declared on its permits stand in for the payroll.
+        coalesce(permits.declared_workers, contracts.declared_workers) as declared_workers,
         permits.permit_list,
         contracts.permit_list as construction_permits,
         contribution_on(minimum_wage.minimum_wage, rates.jkk_pct, rates.jkm_pct, rates.jht_pct,
@@ -89,7 +93,7 @@ select
         'tidak terdaftar sebagai pemberi kerja aktif',
         if(has_payroll, 'payroll periode ini: ' || unregistered_workers || ' pekerja tidak terdaftar (' || files || ')', null),
         if(not has_payroll and declared_workers > 0, 'tanpa payroll: ' || declared_workers::bigint
-            || ' TK dilaporkan di izin usaha x upah minimum provinsi', null),
+            || ' TK dilaporkan di izin x upah minimum provinsi', null),
         'izin usaha: ' || permit_list,
         'kontraktor izin konstruksi aktif: ' || construction_permits
     ) as evidence

@@ -55,9 +55,7 @@ def test_dag_has_the_expected_tasks(dag: DAG) -> None:
         "publish",
     }
     # One ingest and one validate per delivered source, decided at run time.
-    mapped = {
-        t.task_id for t in dag.tasks if t.get_closest_mapped_task_group() is not None
-    }
+    mapped = {t.task_id for t in dag.tasks if t.get_closest_mapped_task_group() is not None}
     assert mapped == {"source.ingest", "source.validate"}
     # settings feeds every task the period and folders, so it is upstream of all of them.
     upstream = {t.task_id: t.upstream_task_ids - {"settings"} for t in dag.tasks}
@@ -104,12 +102,8 @@ def test_a_run_covers_the_month_before_its_logical_date(
     if manual:
         interval = timetable.infer_manual_data_interval(run_after=when)
     else:
-        restriction = TimeRestriction(
-            earliest=when - timedelta(days=1), latest=None, catchup=True
-        )
-        info = timetable.next_dagrun_info(
-            last_automated_data_interval=None, restriction=restriction
-        )
+        restriction = TimeRestriction(earliest=when - timedelta(days=1), latest=None, catchup=True)
+        info = timetable.next_dagrun_info(last_automated_data_interval=None, restriction=restriction)
         assert info is not None and info.run_after == when
         interval = info.data_interval
     assert interval.start.strftime("%Y-%m") == period

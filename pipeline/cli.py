@@ -1,0 +1,94 @@
+"""The `rekon` command line: run a period, make demo data, run the demo."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from pipeline.errors import RekonError
+
+DEFAULT_DEMO_DIR = Path("demo")
+DEFAULT_DEMO_PERIOD = "2026-10"
+
+
+def _progress(message: str) -> None:
+    print(message, flush=True)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from pipeline.runner import format_summary, run_period
+
+    summary = run_period(args.period, Path(args.landing), Path(args.data), _progress)
+    print(format_summary(summary))
+    return 0
+
+
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    from pipeline.demo.generate import generate
+
+    truth = generate(Path(args.out), args.employers, args.seed, period=args.period, periods=args.periods)
+    print(f"demo extracts written to {Path(args.out) / args.period}; truth in {Path(args.out) / 'truth'}")
+    if isinstance(truth, dict) and truth:
+        print(", ".join(f"{k}: {v}" for k, v in truth.items() if not isinstance(v, dict | list)))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from pipeline.demo.generate import generate
+    from pipeline.runner import format_summary, run_period
+
+    landing, data = args.dir / "landing", args.dir / "data"
+    print(f"generating demo extracts for {args.employers:,} employers in {landing} ...", flush=True)
+    generate(landing, args.employers, args.seed, period=args.period)
+    summary = run_period(args.period, landing, data, _progress)
+    print(format_summary(summary))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rekon", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every step in detail")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="reconcile one period and publish its compliance lists")
+    run.add_argument("--period", required=True, help="the month to reconcile, YYYY-MM")
+    run.add_argument("--landing", required=True, help="landing folder holding <YYYY-MM>/ deliveries")
+    run.add_argument("--data", required=True, help="folder for working files and publications")
+    run.set_defaults(func=cmd_run)
+
+    demo_data = commands.add_parser(
+        "demo-data", help="write contract-conformant demo extracts and their truth"
+    )
+    demo_data.add_argument("--out", required=True, help="landing folder to write <YYYY-MM>/ into")
+    demo_data.add_argument("--employers", type=int, default=1000)
+    demo_data.add_argument("--seed", type=int, default=1)
+    demo_data.add_argument("--period", default=DEFAULT_DEMO_PERIOD)
+    demo_data.add_argument("--periods", type=int, default=1, help="consecutive months ending at --period")
+    demo_data.set_defaults(func=cmd_demo_data)
+
+    demo = commands.add_parser("demo", help="generate demo extracts and run the pipeline on them")
+    demo.add_argument("--dir", type=Path, default=DEFAULT_DEMO_DIR, help="where landing/ and data/ go")
+    demo.add_argument("--employers", type=int, default=1000)
+    demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument("--period", default=DEFAULT_DEMO_PERIOD)
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return args.func(args)
+    except (RekonError, ValueError) as exc:
+        print(f"rekon: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""`rekon run`: the steps in order for one period, with progress and a lock per period."""
+
+from __future__ import annotations
+
+import fcntl
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from pipeline import steps
+from pipeline.errors import RekonError
+from pipeline.layout import Layout
+
+Progress = Callable[[str], None]
+
+
+@contextmanager
+def period_lock(layout: Layout) -> Iterator[None]:
+    """Two runs of the same period must never interleave: the second one fails at once."""
+    layout.work.mkdir(parents=True, exist_ok=True)
+    with (layout.work / ".lock").open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RekonError(f"another run of {layout.period} is in progress on {layout.data}") from None
+        yield
+
+
+def run_period(period: str, landing: Path, data: Path, progress: Progress = lambda _: None) -> dict[str, Any]:
+    """Ingest, validate, reconcile and publish one period; return the run summary."""
+    layout = Layout(data, period)
+    started = time.perf_counter()
+    with period_lock(layout):
+        sources = steps.sources_present(period, landing)
+        progress(f"delivery {landing / period}: {', '.join(sources)}")
+        validated = []
+        for i, source in enumerate(sources, start=1):
+            t0 = time.perf_counter()
+            ingested = steps.ingest(period, landing, data, source)
+            result = steps.validate(period, data, source)
+            validated.append(result)
+            unreadable = (
+                f", {ingested['unreadable_files']} unreadable file(s)" if ingested["unreadable_files"] else ""
+            )
+            progress(
+                f"[{i}/{len(sources)}] {source}: {ingested['files']} file(s), "
+                f"{result['rows_received']:,} rows, {result['rows_accepted']:,} accepted, "
+                f"{result['rows_quarantined']:,} quarantined{unreadable} ({time.perf_counter() - t0:.1f} s)"
+            )
+        t0 = time.perf_counter()
+        reconciled = steps.reconcile(period, data)
+        progress(
+            f"reconcile: {sum(reconciled['findings'].values()):,} findings ({time.perf_counter() - t0:.1f} s)"
+        )
+        t0 = time.perf_counter()
+        published = steps.publish(period, data)
+        progress(f"publish: {published['published']} ({time.perf_counter() - t0:.1f} s)")
+    return {**published, "sources": validated, "seconds": round(time.perf_counter() - started, 1)}
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    lines = ["", "Findings:"]
+    for category, count in sorted(summary["findings"].items()):
+        lines.append(f"  {category:<12} {count:>8,} employers")
+    if not summary["findings"]:
+        lines.append("  none")
+    lines += [
+        f"Rows received: {summary['rows_received']:,}; quarantined: {summary['rows_quarantined']:,} rows"
+        f" and {summary['files_quarantined']} whole file(s) (see quarantine.csv)",
+        f"Published to {summary['published']} in {summary['seconds']} s",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,208 @@
+"""The contract's rules end to end: a hand-made delivery through the real GX suites and DuckDB
+models, checked case by case (see tests/scenario.py for what is planted where)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.runner import run_period
+from tests import scenario as s
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> s.Published:
+    base = tmp_path_factory.mktemp("rules")
+    s.build_base_delivery(base / "landing")
+    run_period(s.PERIOD, base / "landing", base / "data")
+    return s.read_published(base / "data" / "published" / s.PERIOD)
+
+
+def keys(run: s.Published, category: str) -> set[str]:
+    return set(run.findings.loc[run.findings.category == category, "employer_key"])
+
+
+def quarantined(run: s.Published, file: str) -> dict[str, str]:
+    rows = run.quarantine[run.quarantine.file == file]
+    return dict(zip(rows.row_number, rows.reason, strict=True))
+
+
+def test_each_bad_row_gets_its_reason(run: s.Published) -> None:
+    assert quarantined(run, "payroll/b_payroll.txt.csv") == {
+        "1": "invalid_nik",
+        "2": "invalid_nik",
+        "3": "invalid_nik",
+        "4": "invalid_nik",
+        "5": "invalid_wage",
+        "6": "invalid_wage",
+        "7": "missing_employer_id",
+        "8": "missing_required",
+        "9": "invalid_code",
+        "10": "duplicate",
+    }
+
+
+def test_unreadable_files_are_quarantined_whole_and_the_run_goes_on(run: s.Published) -> None:
+    assert quarantined(run, "payroll/c_corrupt.xlsx") == {"": "unreadable_file"}
+    assert quarantined(run, "payroll/d_notes.txt") == {"": "unreadable_file"}
+    assert not run.findings.empty
+
+
+def test_every_row_is_accounted_for(run: s.Published) -> None:
+    inputs = {i["path"]: i for i in run.manifest["inputs"]}
+    assert len(inputs) == 9
+    for entry in inputs.values():
+        assert entry["rows_received"] == entry["rows_accepted"] + entry["rows_quarantined"]
+        assert len(entry["sha256"]) == 64
+    bad = inputs["payroll/b_payroll.txt.csv"]
+    assert (bad["rows_received"], bad["rows_quarantined"], bad["status"]) == (11, 10, "partially_accepted")
+    assert inputs["payroll/c_corrupt.xlsx"]["status"] == "quarantined"
+    assert inputs["registry/participants.csv"]["rows_accepted"] == 7
+    per_file = run.quarantine[run.quarantine.row_number != ""].groupby("file").size().to_dict()
+    for path, entry in inputs.items():
+        assert per_file.get(path, 0) == entry["rows_quarantined"]
+
+
+def test_outputs_in_manifest_match_files(run: s.Published) -> None:
+    import hashlib
+
+    for output in run.manifest["outputs"]:
+        path = run.folder / output["path"]
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == output["sha256"]
+    rows = {o["path"]: o["rows"] for o in run.manifest["outputs"]}
+    assert rows["findings.csv"] == len(run.findings)
+    assert rows["workers.csv"] == len(run.workers)
+
+
+def test_pds_tk_lists_the_unregistered_workers_only(run: s.Published) -> None:
+    e1 = run.finding("PDS_TK", "1111111111111")
+    # W3 (same name, other birth date), W4 (registered with E2), W10 and the valid cp1252 row;
+    # W1 (by NIK) and W2 (NIK typo, same name and birth date) are registered.
+    assert e1 is not None and e1.workers_affected == "4"
+    listed = set(run.workers.loc[run.workers.employer_key == "1111111111111", "full_name"])
+    assert listed == {"Agus Salim", "Dewi Lestari", "Rina Marlina", "José Pérez"}
+
+
+def test_nik_typo_is_matched_by_name_and_birth_date(run: s.Published) -> None:
+    assert not (run.workers.nik_masked == s.W2_PAYROLL[:6] + "******" + s.W2_PAYROLL[-4:]).any()
+
+
+def test_identity_linked_only_through_a_third_source(run: s.Published) -> None:
+    # Payroll names E4 by NPWP, the registry by NIB; the business permit carries both.
+    assert "4444444444444444" not in keys(run, "PWBD") | keys(run, "PDS_TK")
+    e4 = run.finding("PDS_TK", "4444444444444")
+    assert e4 is not None and e4.workers_affected == "1" and e4.npp == "10000004"
+    assert e4.npwp == "4444444444444444"
+    assert "permits/business" in e4.evidence
+
+
+def test_15_and_16_digit_npwp_are_one_taxpayer(run: s.Published) -> None:
+    assert "0012345678901000" not in keys(run, "PWBD") | keys(run, "PDS_TK")
+
+
+def test_nonaktif_employer_is_pwbd(run: s.Published) -> None:
+    e3 = run.finding("PWBD", "3333333333333")
+    assert e3 is not None and e3.workers_affected == "1" and e3.wage_gap_monthly == "4200000"
+
+
+def test_nonaktif_participant_is_not_a_registered_worker(run: s.Published) -> None:
+    e5 = run.finding("PDS_TK", "5555555555555")
+    assert e5 is not None and e5.workers_affected == "1"
+
+
+def test_pwbd_from_permits_and_construction(run: s.Published) -> None:
+    pwbd = keys(run, "PWBD")
+    assert "6666666666666" in pwbd  # AKTIF permit declaring 4 workers, no payroll
+    assert "7777777777777" not in pwbd  # permit revoked (DICABUT)
+    assert "8888888888888" not in pwbd  # permit declares no workers
+    assert "9999999999999" in pwbd  # contractor of a permit active in the period
+    assert "1010101010101" not in pwbd  # its permit ended before the period
+    assert "1212121212121" not in pwbd  # payroll only for another period
+    assert pwbd == {"3333333333333", "6666666666666", "9999999999999"}
+
+
+def test_pwbd_without_payroll_is_sized_on_declared_workers_and_minimum_wage(run: s.Published) -> None:
+    warung = run.finding("PWBD", "6666666666666")
+    minimum_wage_62_2026 = 3_686_138
+    assert warung.workers_affected == "4"
+    assert int(warung.wage_gap_monthly) == 4 * minimum_wage_62_2026
+    # MIKRO: JKK (KBLI 56 -> section I -> class 1, 0.24 %) + JKM 0.30 %
+    assert int(warung.estimated_contribution_monthly) == round(4 * minimum_wage_62_2026 * 0.0054)
+
+
+def test_pds_tk_contribution_uses_the_employers_scale_and_risk_class(run: s.Published) -> None:
+    e1 = run.finding("PDS_TK", "1111111111111")
+    wages = 3_500_000 + 5_000_000 + 3_700_000 + 4_100_000
+    # KECIL: JKK (KBLI 47 -> G -> class 1, 0.24 %) + JKM 0.30 % + JHT 5.7 %
+    assert int(e1.estimated_contribution_monthly) == round(wages * (0.0024 + 0.003 + 0.057))
+    assert int(e1.wage_gap_monthly) == wages
+
+
+def test_published_lists_mask_every_nik(run: s.Published) -> None:
+    assert run.workers.nik_masked.str.fullmatch(r"\d{6}\*{6}\d{4}").all()
+    text = "".join((run.folder / f).read_text(encoding="utf-8") for f in ("findings.csv", "workers.csv"))
+    for full in (s.W3, s.W4, s.W8, s.W10):
+        assert full not in text
+
+
+def test_restricted_file_has_full_niks_outside_the_publication(run: s.Published) -> None:
+    restricted = run.folder.parent.parent / "restricted" / s.PERIOD / "workers_full.csv"
+    assert s.W8 in restricted.read_text()
+
+
+def test_coverage_by_regency_and_province(run: s.Published) -> None:
+    coverage = run.coverage.set_index("region_code")
+    # 62.71: AKTIF participants of AKTIF employers E1 (3), E2 (2), E4 (1); 62.01: E5's one is NONAKTIF
+    assert coverage.loc["62.71", "registered_workers"] == "6"
+    assert float(coverage.loc["62.71", "formal_workers"]) == 1500
+    assert coverage.loc["62.71", "coverage_pct"] == "0.4"
+    assert coverage.loc["62.01", "registered_workers"] == "0"
+    assert coverage.loc["62", "level"] == "province"
+    assert coverage.loc["62", "registered_workers"] == "6"
+    assert float(coverage.loc["62", "formal_workers"]) == 2300
+    assert coverage.loc["62.71", "region_name"] == "Kota Palangkaraya"
+
+
+def test_findings_columns_follow_the_contract(run: s.Published) -> None:
+    assert list(run.findings.columns) == [
+        "period",
+        "category",
+        "employer_key",
+        "employer_name",
+        "nib",
+        "npwp",
+        "npp",
+        "regency_code",
+        "regency_name",
+        "workers_affected",
+        "wage_gap_monthly",
+        "estimated_contribution_monthly",
+        "missing_programs",
+        "evidence",
+    ]
+    assert list(run.workers.columns) == [
+        "period",
+        "category",
+        "employer_key",
+        "nik_masked",
+        "full_name",
+        "gross_wage",
+        "reported_wage",
+        "matched_by",
+    ]
+    assert run.findings.npwp.str.fullmatch(r"(\d{16})?").all()
+    assert run.findings.regency_code.str.fullmatch(r"\d{2}\.\d{2}").all()
+
+
+def test_rerun_publishes_the_same_lists(tmp_path: Path) -> None:
+    s.build_base_delivery(tmp_path / "landing")
+    first = tmp_path / "first"
+    run_period(s.PERIOD, tmp_path / "landing", first)
+    before = {
+        f: (first / "published" / s.PERIOD / f).read_bytes()
+        for f in ("findings.csv", "workers.csv", "coverage.csv", "quarantine.csv", "manifest.json")
+    }
+    run_period(s.PERIOD, tmp_path / "landing", first)
+    after = {f: (first / "published" / s.PERIOD / f).read_bytes() for f in before}
+    assert before == after

@@ -1,0 +1,350 @@
+"""Small hand-made deliveries for the rule tests: every planted case is named where it is built."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+PERIOD = "2026-10"
+
+
+def nik(day: int, month: int, year: int, serial: int, female: bool = False, region: str = "627101") -> str:
+    """A well-formed NIK (contract section 3): region + district, DDMMYY (+40 for women), serial."""
+    return f"{region}{day + (40 if female else 0):02d}{month:02d}{year % 100:02d}{serial:04d}"
+
+
+def write_csv(
+    path: Path, rows: list[dict], delimiter: str = ",", encoding: str = "utf-8", quote_all: bool = False
+) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out = io.StringIO()
+    writer = csv.DictWriter(
+        out,
+        fieldnames=list(rows[0]),
+        delimiter=delimiter,
+        quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL,
+        lineterminator="\r\n",
+    )
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_bytes(out.getvalue().encode(encoding))
+    return path
+
+
+def write_xlsx(path: Path, header: list[str], rows: list[list], title_rows: int = 1) -> Path:
+    import xlsxwriter
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Data")
+    date_format = book.add_format({"num_format": "dd/mm/yyyy"})
+    for i in range(title_rows):
+        sheet.write(i, 0, f"Laporan izin usaha (judul {i + 1})")
+    sheet.write_row(title_rows, 0, header)
+    for r, row in enumerate(rows, start=title_rows + 1):
+        for c, value in enumerate(row):
+            if isinstance(value, dt.date):
+                sheet.write_datetime(r, c, dt.datetime.combine(value, dt.time()), date_format)
+            else:
+                sheet.write(r, c, value)
+    book.close()
+    return path
+
+
+# --- the base delivery --------------------------------------------------------------------------
+
+W1 = nik(1, 1, 1990, 1)  # E1, registered, matched by NIK
+W2_REGISTRY = nik(3, 2, 1991, 2, female=True)  # E1 participant Siti Aminah
+W2_PAYROLL = nik(3, 2, 1991, 3, female=True)  # ... typed with a wrong serial in payroll
+W3 = nik(1, 1, 1981, 4)  # E1 payroll "Agus Salim" born 1981: the participant was born 1980
+W3_REGISTRY = nik(1, 1, 1980, 5)
+W4 = nik(4, 4, 1985, 6)  # registered with E2 but on E1's payroll
+W5 = nik(5, 5, 1985, 7)  # E2, registered
+W6 = nik(6, 6, 1986, 8)  # E3 (NONAKTIF employer) payroll
+W7 = nik(7, 7, 1987, 9)  # E4, registered; payroll names E4 by NPWP only
+W8 = nik(8, 8, 1988, 10)  # E4, not registered
+W9 = nik(9, 9, 1989, 11)  # E5, NONAKTIF participant
+W10 = nik(10, 10, 1990, 12, female=True)  # E1, not registered, a woman
+W11 = nik(11, 11, 1991, 13)  # payroll of another period
+
+
+@dataclass
+class Published:
+    folder: Path
+    findings: pd.DataFrame
+    workers: pd.DataFrame
+    coverage: pd.DataFrame
+    quarantine: pd.DataFrame
+    manifest: dict
+
+    def finding(self, category: str, employer_key: str) -> pd.Series | None:
+        rows = self.findings[
+            (self.findings.category == category) & (self.findings.employer_key == employer_key)
+        ]
+        return None if rows.empty else rows.iloc[0]
+
+
+def read_published(folder: Path) -> Published:
+    def table(name: str) -> pd.DataFrame:
+        return pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False)
+
+    return Published(
+        folder,
+        table("findings"),
+        table("workers"),
+        table("coverage"),
+        table("quarantine"),
+        json.loads((folder / "manifest.json").read_text()),
+    )
+
+
+def build_base_delivery(landing: Path, period: str = PERIOD) -> Path:
+    root = landing / period
+    write_csv(
+        root / "registry/employers.csv",
+        [
+            # E1: small retailer, registered by NIB
+            dict(
+                npp="10000001",
+                nib="1111111111111",
+                npwp="",
+                nama_perusahaan="PT Satu Jaya",
+                kode_wilayah="62.71",
+                kbli="47111",
+                skala_usaha="KECIL",
+                program="JKK;JKM;JHT",
+                status="AKTIF",
+            ),
+            # E2: registered with its old 15-digit NPWP, punctuated
+            dict(
+                npp="10000002",
+                nib="",
+                npwp="01.234.567.8-901.000",
+                nama_perusahaan="PT Dua Karya",
+                kode_wilayah="6271",
+                kbli="41011",
+                skala_usaha="MENENGAH",
+                program="JKK JKM JHT JP",
+                status="AKTIF",
+            ),
+            # E3: no longer active
+            dict(
+                npp="10000003",
+                nib="3333333333333",
+                npwp="",
+                nama_perusahaan="PT Tiga Lama",
+                kode_wilayah="62.01",
+                kbli="10101",
+                skala_usaha="BESAR",
+                program="JKK/JKM",
+                status="NONAKTIF",
+            ),
+            # E4: registry knows only its NIB; payroll knows only its NPWP; the permit has both
+            dict(
+                npp="10000004",
+                nib="4444444444444",
+                npwp="",
+                nama_perusahaan="PT Empat Sekawan",
+                kode_wilayah="62.71",
+                kbli="",
+                skala_usaha="",
+                program="JKK|JKM|JHT|JP",
+                status="AKTIF",
+            ),
+            # E5: registered; one of its participants is NONAKTIF
+            dict(
+                npp="10000005",
+                nib="5555555555555",
+                npwp="",
+                nama_perusahaan="PT Lima",
+                kode_wilayah="62.01",
+                kbli="01111",
+                skala_usaha="KECIL",
+                program="JKK JKM JHT",
+                status="AKTIF",
+            ),
+        ],
+    )
+    participant_rows = [
+        dict(
+            nik=W1,
+            nama="Budi Santoso",
+            tgl_lahir="1990-01-01",
+            npp="10000001",
+            upah="4.000.000",
+            status="AKTIF",
+        ),
+        dict(
+            nik=W2_REGISTRY,
+            nama="Siti Aminah",
+            tgl_lahir="03/02/1991",
+            npp="10000001",
+            upah="Rp 3.600.000",
+            status="AKTIF",
+        ),
+        dict(
+            nik=W3_REGISTRY,
+            nama="Agus Salim",
+            tgl_lahir="1980-01-01",
+            npp="10000001",
+            upah="3800000",
+            status="AKTIF",
+        ),
+        dict(
+            nik=W4,
+            nama="Dewi Lestari",
+            tgl_lahir="1985-04-04",
+            npp="10000002",
+            upah="5000000",
+            status="AKTIF",
+        ),
+        dict(
+            nik=W5,
+            nama="Eko Prasetyo",
+            tgl_lahir="1985-05-05",
+            npp="10000002",
+            upah="6.000.000,00",
+            status="AKTIF",
+        ),
+        dict(
+            nik=W7, nama="Gita Putri", tgl_lahir="1987-07-07", npp="10000004", upah="4500000", status="AKTIF"
+        ),
+        dict(
+            nik=W9,
+            nama="Indra Wijaya",
+            tgl_lahir="1989-09-09",
+            npp="10000005",
+            upah="3900000",
+            status="NONAKTIF",
+        ),
+    ]
+    # Semicolon-separated, UTF-8 with a byte order mark, every field quoted.
+    write_csv(
+        root / "registry/participants.csv",
+        participant_rows,
+        delimiter=";",
+        encoding="utf-8-sig",
+        quote_all=True,
+    )
+
+    def pay(nib: str, npwp: str, nik_: str, name: str, born: str, wage: str, **extra: str) -> dict:
+        return dict(
+            nib=nib,
+            npwp=npwp,
+            nik=nik_,
+            nama=name,
+            tgl_lahir=born,
+            gaji=wage,
+            periode=extra.get("periode", ""),
+            lokasi_kerja=extra.get("lokasi_kerja", "62.71"),
+        )
+
+    write_csv(
+        root / "payroll/a_payroll.csv",
+        [
+            pay("1111111111111", "", W1, "Budi Santoso", "01/01/1990", "4000000"),
+            pay("1111111111111", "", W2_PAYROLL, "SITI  AMINAH", "03-02-1991", "3.600.000"),
+            pay("1111111111111", "", W3, "Agus Salim", "1981-01-01", "3500000"),
+            pay("1111111111111", "", W4, "Dewi Lestari", "1985-04-04", "5000000"),
+            pay("1111111111111", "", W10, "Rina Marlina", "1990-10-10", "Rp 3.700.000"),
+            # E2 by its 16-digit NPWP
+            pay("", "0012345678901000", W5, "Eko Prasetyo", "1985-05-05", "6000000"),
+            pay("3333333333333", "", W6, "Fajar Nugroho", "1986-06-06", "4.200.000,00"),
+            pay("", "4444.4444.4444.4444", W7, "Gita Putri", "1987-07-07", "4500000"),
+            pay("", "4444444444444444", W8, "Hadi Susanto", "1988-08-08", "4600000"),
+            pay("5555555555555", "", W9, "Indra Wijaya", "1989-09-09", "3900000"),
+            # another period's row: not a finding of this one
+            pay("1212121212121", "", W11, "Joko Widodo", "1991-11-11", "4000000", periode="2026-09"),
+        ],
+    )
+    bad = [
+        pay("1111111111111", "", "123456", "Nik Pendek", "1990-01-01", "4000000"),  # 1 invalid_nik
+        pay("1111111111111", "", nik(1, 1, 1990, 20, region="999901"), "Wilayah Asing", "", "4000000"),  # 2
+        pay("1111111111111", "", nik(32, 1, 1990, 21), "Tanggal Salah", "", "4000000"),  # 3 invalid_nik
+        pay("1111111111111", "", nik(1, 1, 1990, 0), "Serial Nol", "", "4000000"),  # 4 invalid_nik
+        pay("1111111111111", "", nik(2, 1, 1990, 22), "Upah Nol", "", "0"),  # 5 invalid_wage
+        pay("1111111111111", "", nik(2, 1, 1990, 23), "Upah Huruf", "", "empat juta"),  # 6 invalid_wage
+        pay("", "", nik(2, 1, 1990, 24), "Tanpa Pemberi Kerja", "", "4000000"),  # 7 missing_employer_id
+        pay("1111111111111", "", nik(2, 1, 1990, 25), "", "", "4000000"),  # 8 missing_required
+        pay("1111111111111", "", nik(2, 1, 1990, 26), "Kode Salah", "", "4000000", lokasi_kerja="99.99"),  # 9
+        pay("1111111111111", "", W1, "Budi Santoso", "01/01/1990", "4000000"),  # 10 duplicate of a_payroll
+        pay("1111111111111", "", nik(2, 1, 1990, 27), "José Pérez", "", "4100000"),  # 11 valid, cp1252 name
+    ]
+    write_csv(root / "payroll/b_payroll.txt.csv", bad, delimiter="\t", encoding="cp1252")
+    (root / "payroll/c_corrupt.xlsx").write_bytes(b"PK\x03\x04 this is not really a workbook")
+    (root / "payroll/d_notes.txt").write_text("catatan pengiriman")
+
+    # Business permits as a workbook with a title row above the header.
+    write_xlsx(
+        root / "permits/business.xlsx",
+        [
+            "NIB",
+            "NPWP",
+            "Nama Usaha",
+            "KBLI",
+            "Kode Wilayah",
+            "Skala Usaha",
+            "Jumlah TK",
+            "Tgl Terbit",
+            "Status Izin",
+        ],
+        [
+            [
+                "4444444444444",
+                "4444444444444444",
+                "PT Empat Sekawan",
+                "47111",
+                "62.71",
+                "MENENGAH",
+                12,
+                dt.date(2020, 5, 1),
+                "AKTIF",
+            ],
+            ["6666666666666", "", "Warung Enam", "56101", "62.71", "MIKRO", 4, dt.date(2024, 1, 2), "AKTIF"],
+            ["7777777777777", "", "Toko Tujuh", "47111", "62.71", "MIKRO", 5, dt.date(2024, 1, 2), "DICABUT"],
+            [
+                "8888888888888",
+                "",
+                "Usaha Delapan",
+                "47111",
+                "62.71",
+                "MIKRO",
+                0,
+                dt.date(2024, 1, 2),
+                "AKTIF",
+            ],
+        ],
+    )
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    construction = pa.table(
+        {
+            "no_izin": ["SPK/001/2026", "SPK/002/2026"],
+            "nama_proyek": ["Jembatan Kahayan", "Gedung Lama"],
+            "nib_kontraktor": ["9999999999999", "1010101010101"],
+            "npwp_kontraktor": [None, None],
+            "nilai_kontrak": [2_500_000_000.0, 800_000_000.0],
+            "tgl_mulai": [dt.date(2026, 3, 1), dt.date(2025, 1, 1)],
+            "tgl_selesai": [dt.date(2026, 12, 31), dt.date(2026, 9, 30)],
+            "kode_wilayah": ["62.71", "62.71"],
+            "jumlah_tenaga_kerja": [25, 10],
+        }
+    )
+    (root / "permits").mkdir(parents=True, exist_ok=True)
+    pq.write_table(construction, root / "permits/construction.parquet")
+    write_csv(
+        root / "survey/labor_force.csv",
+        [
+            dict(kode_wilayah="62.71", lapangan_usaha="G", pekerja_formal="1000"),
+            dict(kode_wilayah="62.71", lapangan_usaha="C", pekerja_formal="500"),
+            dict(kode_wilayah="62.01", lapangan_usaha="A", pekerja_formal="800"),
+        ],
+    )
+    return root
