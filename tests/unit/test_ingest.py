@@ -1,0 +1,173 @@
+"""Readers and parsers against files as agencies really send them (CONTRACT.md section 1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline.contract import SOURCES, normalise_header
+from pipeline.errors import UnreadableFileError
+from pipeline.ingest.readers import read_raw
+from pipeline.ingest.standardise import map_header, parser_macros
+from tests.scenario import write_xlsx
+
+
+def rows_of(path: Path, **kwargs) -> tuple[list[str], list[list[str]]]:
+    raw = read_raw(path, **kwargs)
+    table = pa.Table.from_batches(list(raw.batches))
+    return raw.header, [list(r.values()) for r in table.to_pylist()]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "delimiter"),
+    [("utf-8", ","), ("utf-8-sig", ";"), ("cp1252", "\t"), ("cp1252", ";")],
+)
+def test_csv_encodings_and_delimiters(tmp_path: Path, encoding: str, delimiter: str) -> None:
+    d = delimiter
+    text = f'nik{d}nama{d}gaji\r\n"3271010101900001"{d}José Pérez{d}"4.500.000,00"\r\n'
+    path = tmp_path / "payroll.csv"
+    path.write_bytes(text.encode(encoding))
+    header, rows = rows_of(path)
+    assert header == ["nik", "nama", "gaji"]
+    assert rows == [["3271010101900001", "José Pérez", "4.500.000,00"]]
+
+
+def test_csv_quoted_delimiters_and_newlines_stay_in_their_field(tmp_path: Path) -> None:
+    path = tmp_path / "payroll.csv"
+    path.write_text('nik,nama,alamat\n0012,"Budi, S.E.","Jl. Merdeka\nNo. 1"\n')
+    _, rows = rows_of(path)
+    assert rows == [["0012", "Budi, S.E.", "Jl. Merdeka\nNo. 1"]]  # leading zeros kept
+
+
+def test_truncated_csv_is_unreadable(tmp_path: Path) -> None:
+    path = tmp_path / "payroll.csv"
+    path.write_text("nik,nama,gaji\n3271010101900001,Budi,4000000\n3271010101900002,Sri")
+    with pytest.raises(UnreadableFileError):
+        rows_of(path)
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00\x01garbage", b"PK\x03\x04broken"])
+def test_garbage_workbooks_are_unreadable(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "business.xlsx"
+    path.write_bytes(content)
+    with pytest.raises(UnreadableFileError):
+        read_raw(path)
+
+
+def test_xlsx_header_below_title_rows_with_typed_cells(tmp_path: Path) -> None:
+    path = write_xlsx(
+        tmp_path / "business.xlsx",
+        ["NIB", "Nama Usaha", "Kode Wilayah", "Jumlah TK", "Tgl Terbit"],
+        [["0123456789012", "CV Maju", "62.71", 12, dt.date(2024, 3, 5)], ["", "", "", 2.5, ""]],
+        title_rows=2,
+    )
+    source = SOURCES["permits/business"]
+    header, rows = rows_of(path, is_header=lambda row: _maps(source, row))
+    assert header[:3] == ["NIB", "Nama Usaha", "Kode Wilayah"]
+    assert rows[0] == ["0123456789012", "CV Maju", "62.71", "12", "2024-03-05"]
+    assert rows[1][3] == "2.5"
+
+
+def _maps(source, row) -> bool:
+    try:
+        map_header(source, row)
+    except UnreadableFileError:
+        return False
+    return True
+
+
+def test_parquet_typed_columns_become_text(tmp_path: Path) -> None:
+    path = tmp_path / "construction.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "nilai_kontrak": [2_500_000_000.0, 1.5],
+                "tgl_mulai": [dt.date(2026, 3, 1), None],
+                "jumlah_tenaga_kerja": pa.array([25, 3], pa.int64()),
+            }
+        ),
+        path,
+    )
+    header, rows = rows_of(path)
+    assert header == ["nilai_kontrak", "tgl_mulai", "jumlah_tenaga_kerja"]
+    assert rows == [["2500000000", "2026-03-01", "25"], ["1.5", "", "3"]]
+
+
+def test_header_names_fold_case_spaces_dots_and_dashes() -> None:
+    assert normalise_header(" No. KTP ") == "no_ktp"
+    assert normalise_header("GAJI-BRUTO") == "gaji_bruto"
+    assert normalise_header("\ufeffNomor Induk  Kependudukan") == "nomor_induk_kependudukan"
+    positions = map_header(
+        SOURCES["payroll"], ["NPWP Pemberi Kerja", "No. KTP", "Nama Karyawan", "Total Upah"]
+    )
+    assert positions == {"employer_npwp": 0, "nik": 1, "full_name": 2, "gross_wage": 3}
+
+
+def test_header_without_required_columns_is_unusable() -> None:
+    with pytest.raises(UnreadableFileError, match="employer_npwp or employer_nib"):
+        map_header(SOURCES["payroll"], ["nik", "nama", "gaji"])
+
+
+@pytest.fixture(scope="module")
+def con() -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect()
+    connection.execute(parser_macros())
+    return connection
+
+
+def parse(con, macro: str, value: str | None):
+    return con.execute(f"select {macro}(?::varchar)", [value]).fetchall()[0][0]
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("4500000", 4_500_000),
+        ("4500000.0", 4_500_000),
+        ("4.500.000", 4_500_000),
+        ("4.500.000,00", 4_500_000),
+        ("Rp 4.500.000", 4_500_000),
+        ("Rp4.500.000,-", 4_500_000),
+        ("4,500,000", 4_500_000),
+        ("4500000,50", 4_500_000.5),
+        ("-5", -5),
+        ("empat juta", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_amounts(con, text: str | None, amount: float | None) -> None:
+    assert parse(con, "parse_amount", text) == amount
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("2026-03-05", dt.date(2026, 3, 5)),
+        ("05/03/2026", dt.date(2026, 3, 5)),
+        ("05-03-2026", dt.date(2026, 3, 5)),
+        ("2026-03-05 00:00:00", dt.date(2026, 3, 5)),
+        ("31/02/2026", None),
+        ("kemarin", None),
+    ],
+)
+def test_dates(con, text: str, date: dt.date | None) -> None:
+    assert parse(con, "parse_date", text) == date
+
+
+def test_codes_and_identifiers(con) -> None:
+    assert parse(con, "parse_region", "6271") == "62.71"
+    assert parse(con, "parse_region", " 62.71 ") == "62.71"
+    assert parse(con, "parse_npwp", "01.234.567.8-901.000") == "0012345678901000"
+    assert parse(con, "parse_npwp", "0012345678901000") == "0012345678901000"
+    assert parse(con, "parse_npwp", "12345") is None
+    assert parse(con, "parse_nib", "0.123.456.789.012") == "0123456789012"
+    assert parse(con, "clean_ident", "3271-0101-9000-0001") == "3271010190000001"
+    assert parse(con, "parse_programs", "jkk; JKM/JHT | JP") == "JHT;JKK;JKM;JP"
+    assert parse(con, "parse_period", "202610") == "2026-10"
+    assert parse(con, "parse_period", "10/2026") == "2026-10"
