@@ -72,6 +72,7 @@ W8 = nik(8, 8, 1988, 10)  # E4, not registered
 W9 = nik(9, 9, 1989, 11)  # E5, NONAKTIF participant
 W10 = nik(10, 10, 1990, 12, female=True)  # E1, not registered, a woman
 W11 = nik(11, 11, 1991, 13)  # payroll of another period
+W12 = nik(12, 12, 1992, 14, region="620101")  # E5, registered, not on payroll
 
 
 @dataclass
@@ -204,16 +205,26 @@ def build_base_delivery(landing: Path, period: str = PERIOD) -> Path:
             upah="5000000",
             status="AKTIF",
         ),
+        # under-reported: 5.6 M of a 6 M payroll wage is 93.3 % (PDS_UPAH)
         dict(
             nik=W5,
             nama="Eko Prasetyo",
             tgl_lahir="1985-05-05",
             npp="10000002",
-            upah="6.000.000,00",
+            upah="5.600.000,00",
             status="AKTIF",
         ),
+        # exactly 95 % of the payroll wage: not under-reported
         dict(
-            nik=W7, nama="Gita Putri", tgl_lahir="1987-07-07", npp="10000004", upah="4500000", status="AKTIF"
+            nik=W7, nama="Gita Putri", tgl_lahir="1987-07-07", npp="10000004", upah="4275000", status="AKTIF"
+        ),
+        dict(
+            nik=W12,
+            nama="Kartika Sari",
+            tgl_lahir="1992-12-12",
+            npp="10000005",
+            upah="4000000",
+            status="AKTIF",
         ),
         dict(
             nik=W9,
@@ -306,6 +317,8 @@ def build_base_delivery(landing: Path, period: str = PERIOD) -> Path:
                 dt.date(2020, 5, 1),
                 "AKTIF",
             ],
+            # E5's permit says MENENGAH where the registry says KECIL: the permit wins, so JP is missing
+            ["5555555555555", "", "PT Lima", "01111", "62.01", "MENENGAH", 3, dt.date(2021, 1, 1), "AKTIF"],
             ["6666666666666", "", "Warung Enam", "56101", "62.71", "MIKRO", 4, dt.date(2024, 1, 2), "AKTIF"],
             ["7777777777777", "", "Toko Tujuh", "47111", "62.71", "MIKRO", 5, dt.date(2024, 1, 2), "DICABUT"],
             [
@@ -326,19 +339,21 @@ def build_base_delivery(landing: Path, period: str = PERIOD) -> Path:
 
     construction = pa.table(
         {
-            "no_izin": ["SPK/001/2026", "SPK/002/2026"],
-            "nama_proyek": ["Jembatan Kahayan", "Gedung Lama"],
-            "nib_kontraktor": ["9999999999999", "1010101010101"],
-            "npwp_kontraktor": [None, None],
-            "nilai_kontrak": [2_500_000_000.0, 800_000_000.0],
-            "tgl_mulai": [dt.date(2026, 3, 1), dt.date(2025, 1, 1)],
-            "tgl_selesai": [dt.date(2026, 12, 31), dt.date(2026, 9, 30)],
-            "kode_wilayah": ["62.71", "62.71"],
-            "jumlah_tenaga_kerja": [25, 10],
+            # 001: active, unregistered (PROYEK); 002: ended before the period; 003: registered
+            "no_izin": ["SPK/001/2026", "SPK/002/2026", "SPK/003/2026"],
+            "nama_proyek": ["Jembatan Kahayan", "Gedung Lama", "Kantor Satu"],
+            "nib_kontraktor": ["9999999999999", "1010101010101", "1111111111111"],
+            "npwp_kontraktor": [None, None, None],
+            "nilai_kontrak": [2_500_000_000.0, 800_000_000.0, 90_000_000.0],
+            "tgl_mulai": [dt.date(2026, 3, 1), dt.date(2025, 1, 1), dt.date(2026, 10, 31)],
+            "tgl_selesai": [dt.date(2026, 12, 31), dt.date(2026, 9, 30), dt.date(2027, 1, 31)],
+            "kode_wilayah": ["62.71", "62.71", "62.71"],
+            "jumlah_tenaga_kerja": [25, 10, 3],
         }
     )
     (root / "permits").mkdir(parents=True, exist_ok=True)
     pq.write_table(construction, root / "permits/construction.parquet")
+    write_csv(root / "registry/projects.csv", [dict(no_izin="spk/003/2026", no_registrasi_proyek="P-1")])
     write_csv(
         root / "survey/labor_force.csv",
         [

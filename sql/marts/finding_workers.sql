@@ -1,25 +1,47 @@
--- The workers behind each finding. Full NIKs stay here for the restricted referral files; the
--- published list carries only the masked NIK.
+-- The workers behind each finding. Full NIKs stay in this table for the restricted referral
+-- files; the published list carries only the masked NIK.
 with unregistered as (
-    select component, 'PWBD' as category, m.* exclude (component)
-    from int_worker_matches as m
-    where not m.is_registered_worker and component in (select component from findings_pwbd)
+    select component, nik, full_name, gross_wage, reported_wage, matched_by
+    from int_worker_matches
+    where not is_registered_worker
+),
+
+under_reported as (
+    select component, nik, full_name, gross_wage, reported_wage, matched_by
+    from int_worker_matches
+    where is_registered_worker and reported_wage < 0.95 * gross_wage
+),
+
+participants as (
+    select component, nik, full_name, null::double as gross_wage, reported_wage, null::varchar as matched_by
+    from int_registered_workers
+    qualify row_number() over (partition by component, nik order by npp, _file, _row_number) = 1
+),
+
+listed as (
+    select 'PWBD' as category, * from unregistered
+    where component in (select component from findings_pwbd)
     union all
-    select component, 'PDS_TK', m.* exclude (component)
-    from int_worker_matches as m
-    where not m.is_registered_worker and component in (select component from findings_pds_tk)
+    select 'PDS_TK', * from unregistered
+    where component in (select component from findings_pds_tk)
+    union all
+    select 'PDS_UPAH', * from under_reported
+    where component in (select component from findings_pds_upah)
+    union all
+    select 'PDS_PROGRAM', * from participants
+    where component in (select component from findings_pds_program)
 )
 
 select
     getvariable('period') as period,
-    unregistered.category,
+    listed.category,
     employers.employer_key,
-    unregistered.nik,
-    mask_nik(unregistered.nik) as nik_masked,
-    unregistered.full_name,
-    unregistered.gross_wage,
-    unregistered.reported_wage,
-    unregistered.matched_by
-from unregistered
+    listed.nik,
+    mask_nik(listed.nik) as nik_masked,
+    listed.full_name,
+    listed.gross_wage,
+    listed.reported_wage,
+    listed.matched_by
+from listed
 join int_employers as employers using (component)
-order by unregistered.category, employers.employer_key, unregistered.nik
+order by listed.category, employers.employer_key, listed.nik

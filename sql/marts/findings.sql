@@ -1,8 +1,10 @@
 -- The published findings: one row per employer and category, in a stable order.
 with categories as (
     select * from findings_pwbd
-    union all by name
-    select * from findings_pds_tk
+    union all by name select * from findings_pds_tk
+    union all by name select * from findings_pds_upah
+    union all by name select * from findings_pds_program
+    union all by name select * from findings_proyek
 ),
 
 regions as (

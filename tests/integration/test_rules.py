@@ -51,14 +51,14 @@ def test_unreadable_files_are_quarantined_whole_and_the_run_goes_on(run: s.Publi
 
 def test_every_row_is_accounted_for(run: s.Published) -> None:
     inputs = {i["path"]: i for i in run.manifest["inputs"]}
-    assert len(inputs) == 9
+    assert len(inputs) == 10
     for entry in inputs.values():
         assert entry["rows_received"] == entry["rows_accepted"] + entry["rows_quarantined"]
         assert len(entry["sha256"]) == 64
     bad = inputs["payroll/b_payroll.txt.csv"]
     assert (bad["rows_received"], bad["rows_quarantined"], bad["status"]) == (11, 10, "partially_accepted")
     assert inputs["payroll/c_corrupt.xlsx"]["status"] == "quarantined"
-    assert inputs["registry/participants.csv"]["rows_accepted"] == 7
+    assert inputs["registry/participants.csv"]["rows_accepted"] == 8
     per_file = run.quarantine[run.quarantine.row_number != ""].groupby("file").size().to_dict()
     for path, entry in inputs.items():
         assert per_file.get(path, 0) == entry["rows_quarantined"]
@@ -139,6 +139,32 @@ def test_pds_tk_contribution_uses_the_employers_scale_and_risk_class(run: s.Publ
     assert int(e1.wage_gap_monthly) == wages
 
 
+def test_pds_upah_below_95_percent_only(run: s.Published) -> None:
+    assert keys(run, "PDS_UPAH") == {"0012345678901000"}  # E4's worker at exactly 95 % is not listed
+    e2 = run.finding("PDS_UPAH", "0012345678901000")
+    assert (e2.workers_affected, e2.wage_gap_monthly) == ("1", "400000")
+    # MENENGAH, KBLI 41 -> F -> class 4 (1.27 %): JKK + JKM + JHT + JP on the 400,000 difference
+    assert int(e2.estimated_contribution_monthly) == round(400_000 * (0.0127 + 0.003 + 0.057 + 0.03))
+    worker = run.workers[(run.workers.category == "PDS_UPAH")].iloc[0]
+    assert (worker.gross_wage, worker.reported_wage, worker.matched_by) == ("6000000.0", "5600000.0", "nik")
+
+
+def test_pds_program_takes_scale_from_the_permit(run: s.Published) -> None:
+    assert keys(run, "PDS_PROGRAM") == {"5555555555555"}
+    e5 = run.finding("PDS_PROGRAM", "5555555555555")
+    assert e5.missing_programs == "JP"
+    assert e5.workers_affected == "1"  # its one AKTIF participant
+    assert int(e5.estimated_contribution_monthly) == round(4_000_000 * 0.03)
+
+
+def test_proyek_unregistered_active_permits(run: s.Published) -> None:
+    assert keys(run, "PROYEK") == {"9999999999999"}  # 002 ended, 003 is registered
+    bridge = run.finding("PROYEK", "9999999999999")
+    assert bridge.workers_affected == "25"
+    by_slice = 100e6 * 0.0024 + 400e6 * 0.0019 + 500e6 * 0.0015 + 1.5e9 * 0.0012
+    assert int(bridge.estimated_contribution_monthly) == round(by_slice / 10)  # March..December
+
+
 def test_published_lists_mask_every_nik(run: s.Published) -> None:
     assert run.workers.nik_masked.str.fullmatch(r"\d{6}\*{6}\d{4}").all()
     text = "".join((run.folder / f).read_text(encoding="utf-8") for f in ("findings.csv", "workers.csv"))
@@ -153,13 +179,14 @@ def test_restricted_file_has_full_niks_outside_the_publication(run: s.Published)
 
 def test_coverage_by_regency_and_province(run: s.Published) -> None:
     coverage = run.coverage.set_index("region_code")
-    # 62.71: AKTIF participants of AKTIF employers E1 (3), E2 (2), E4 (1); 62.01: E5's one is NONAKTIF
+    # 62.71: AKTIF participants of AKTIF employers E1 (3), E2 (2), E4 (1); 62.01: E5 (1 of 2 AKTIF)
     assert coverage.loc["62.71", "registered_workers"] == "6"
     assert float(coverage.loc["62.71", "formal_workers"]) == 1500
     assert coverage.loc["62.71", "coverage_pct"] == "0.4"
-    assert coverage.loc["62.01", "registered_workers"] == "0"
+    assert coverage.loc["62.01", "registered_workers"] == "1"
+    assert coverage.loc["62.01", "coverage_pct"] == "0.1"
     assert coverage.loc["62", "level"] == "province"
-    assert coverage.loc["62", "registered_workers"] == "6"
+    assert coverage.loc["62", "registered_workers"] == "7"
     assert float(coverage.loc["62", "formal_workers"]) == 2300
     assert coverage.loc["62.71", "region_name"] == "Kota Palangkaraya"
 
