@@ -22,8 +22,13 @@ TABLES = {
     "findings": """
         select period, category, employer_key, employer_name, nib, npwp, npp, regency_code,
                regency_name, workers_affected, wage_gap_monthly, estimated_contribution_monthly,
-               missing_programs, evidence
+               missing_programs, evidence, branch_code, branch_name, status, first_seen_period,
+               months_listed, priority
         from findings order by category, employer_key""",
+    "resolved": """
+        select period, category, employer_key, employer_name, regency_code, branch_code, status,
+               first_seen_period, last_listed_period
+        from findings_resolved order by category, employer_key""",
     "workers": """
         select period, category, employer_key, nik_masked, full_name, gross_wage, reported_wage,
                matched_by

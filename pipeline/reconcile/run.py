@@ -43,13 +43,20 @@ def period_bounds(period: str) -> tuple[dt.date, dt.date]:
     return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
+def previous_period(period: str) -> str:
+    start, _ = period_bounds(period)
+    before = start - dt.timedelta(days=1)
+    return f"{before.year:04d}-{before.month:02d}"
+
+
 def _quote(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
 def attach_inputs(con, layout: Layout) -> None:
     """Make the models' inputs: sources as raw_* views over silver Parquet, quarantined rows as
-    raw_quarantine, reference CSVs as ref_* tables, and the period as variables."""
+    raw_quarantine, the previous period's published findings as prev_findings (for history),
+    reference CSVs as ref_* tables, and the period as variables."""
     for source, view in RAW_VIEWS.items():
         silver = layout.silver(source)
         if silver.exists():
@@ -66,6 +73,15 @@ def attach_inputs(con, layout: Layout) -> None:
             "create or replace table raw_quarantine as select null::varchar as source, "
             "null::varchar as file, null::bigint as row_number, null::varchar as reason, "
             "null::varchar as detail where false"
+        )
+    previous = layout.data / "published" / previous_period(layout.period) / "findings.parquet"
+    if previous.exists():
+        con.execute(f"create or replace view prev_findings as select * from read_parquet({_quote(previous)})")
+    else:
+        con.execute(
+            "create or replace table prev_findings as select null::varchar as period, "
+            "null::varchar as category, null::varchar as employer_key, null::varchar as employer_name, "
+            "null::varchar as regency_code, null::varchar as first_seen_period where false"
         )
     for name, path in reference_files().items():
         con.execute(

@@ -1,4 +1,10 @@
--- The published findings: one row per employer and category, in a stable order.
+-- The published findings: one row per employer and category, with its branch office, history
+-- and follow-up priority, in a stable order.
+--
+-- History: BARU when the finding was not listed in the previous period, BERULANG when it was;
+-- first_seen_period is where its current unbroken run of listings began.
+-- Priority, per branch: estimated arrears so far (monthly contribution x months listed in a
+-- row), then workers affected, then category and employer key; 1 is followed up first.
 with categories as (
     select * from findings_pwbd
     union all by name select * from findings_pds_tk
@@ -22,25 +28,63 @@ identity as (
     ) as edges
     join int_identity_components as nodes on nodes.node = edges.node
     group by nodes.component
+),
+
+listed as (
+    select
+        categories.*,
+        employers.employer_key,
+        employers.employer_name,
+        employers.nib,
+        employers.npwp,
+        employers.npp,
+        employers.regency_code,
+        regions.region_name as regency_name,
+        coalesce(branches.branch_code, 'BELUM-DIPETAKAN') as branch_code,
+        coalesce(branches.branch_name, 'Belum dipetakan ke kantor cabang') as branch_name,
+        coalesce(previous.first_seen_period, previous.period, getvariable('period')) as first_seen_period,
+        if(previous.employer_key is null, 'BARU', 'BERULANG') as status,
+        identity.links
+    from categories
+    join int_employers as employers using (component)
+    left join regions on regions.region_code = employers.regency_code
+    left join int_branches as branches on branches.regency_code = employers.regency_code
+    left join identity using (component)
+    left join prev_findings as previous
+        on previous.category = categories.category and previous.employer_key = employers.employer_key
+),
+
+ranked as (
+    select
+        *,
+        date_diff('month', strptime(first_seen_period || '-01', '%Y-%m-%d'), getvariable('period_start')) + 1
+            as months_listed
+    from listed
 )
 
 select
     getvariable('period') as period,
-    categories.category,
-    employers.employer_key,
-    employers.employer_name,
-    employers.nib,
-    employers.npwp,
-    employers.npp,
-    employers.regency_code,
-    regions.region_name as regency_name,
-    categories.workers_affected,
-    categories.wage_gap_monthly,
-    categories.estimated_contribution_monthly,
-    categories.missing_programs,
-    concat_ws('; ', categories.evidence, 'identitas: ' || identity.links) as evidence
-from categories
-join int_employers as employers using (component)
-left join regions on regions.region_code = employers.regency_code
-left join identity using (component)
-order by categories.category, employers.employer_key
+    category,
+    employer_key,
+    employer_name,
+    nib,
+    npwp,
+    npp,
+    regency_code,
+    regency_name,
+    workers_affected,
+    wage_gap_monthly,
+    estimated_contribution_monthly,
+    missing_programs,
+    concat_ws('; ', evidence, 'identitas: ' || links) as evidence,
+    branch_code,
+    branch_name,
+    status,
+    first_seen_period,
+    months_listed,
+    row_number() over (
+        partition by branch_code
+        order by estimated_contribution_monthly * months_listed desc, workers_affected desc, category, employer_key
+    ) as priority
+from ranked
+order by category, employer_key
