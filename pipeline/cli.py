@@ -74,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=1)
     demo.add_argument("--period", default=DEFAULT_DEMO_PERIOD)
     demo.set_defaults(func=cmd_demo)
+
+    from pipeline.portal.commands import add_commands  # `rekon serve`, `rekon user ...`
+
+    add_commands(commands)
     return parser
 
 

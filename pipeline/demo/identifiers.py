@@ -97,12 +97,19 @@ class NikPool:
     """Keeps NIKs unique across chunks: a person's NIK is theirs alone."""
 
     def __init__(self) -> None:
-        self._used = np.array([], dtype=np.int64)
+        self._used = np.array([], dtype=np.int64)  # sorted
+
+    def _taken(self, nik: np.ndarray) -> np.ndarray:
+        at = np.searchsorted(self._used, nik)
+        hit = np.zeros(len(nik), dtype=bool)
+        inside = at < len(self._used)
+        hit[inside] = self._used[at[inside]] == nik[inside]
+        return hit
 
     def claim(self, nik: np.ndarray) -> np.ndarray:
         nik = np.asarray(nik, dtype=np.int64).copy()
         while True:
-            clash = np.isin(nik, self._used)
+            clash = self._taken(nik)
             order = np.argsort(nik, kind="stable")
             repeated = np.zeros(len(nik), dtype=bool)
             repeated[order[1:]] = nik[order[1:]] == nik[order[:-1]]
@@ -110,7 +117,8 @@ class NikPool:
             if not clash.any():
                 break
             nik[clash] = next_serial(nik[clash])
-        self._used = np.union1d(self._used, nik)
+        fresh = np.sort(nik)
+        self._used = np.insert(self._used, np.searchsorted(self._used, fresh), fresh)
         return nik
 
 

@@ -97,8 +97,7 @@ def _entities(rng: np.random.Generator, ctx: Context, number: int, start: int,
     g = np.arange(start, start + count, dtype=np.int64)
     role = random_roles(rng, count)
     if number == 0:
-        fixed = fixed_roles()
-        role[: len(fixed)] = fixed
+        role[fixed_positions(count)] = fixed_roles()
     e = pd.DataFrame({"g": g, "role": role})
     _place(rng, e)
     _identity(rng, ctx, e)
@@ -107,8 +106,13 @@ def _entities(rng: np.random.Generator, ctx: Context, number: int, start: int,
     _apply_entity_roles(rng, ctx, e)
     _finish_identity(ctx, e)
     if number == 0:
-        _force_normal_contractors(e, len(fixed_roles()))
+        _force_normal_contractors(e)
     return e
+
+
+def fixed_positions(count: int) -> np.ndarray:
+    """Where the first chunk's planted employers sit: spread out, not all at the top."""
+    return np.linspace(0, count - 1, len(fixed_roles())).round().astype(np.int64)
 
 
 def _place(rng: np.random.Generator, e: pd.DataFrame) -> None:
@@ -213,7 +217,11 @@ def _apply_entity_roles(rng: np.random.Generator, ctx: Context, e: pd.DataFrame)
     e.loc[clean, "reg_kbli_missing"] = False
     e.loc[clean, "programs"] = ref.MANDATORY[e.loc[clean, "scale"].to_numpy()]
     e.loc[clean, "size"] = np.maximum(e.loc[clean, "size"], 8)
-    e.loc[clean & (e.pay_file.to_numpy() == 4), "pay_file"] = 1
+    # Planted employers carry every identifier they have, in the files that have both columns,
+    # unless the case is about identifiers: their employer key is then predictable.
+    e.loc[clean, "pay_file"] = np.where(e.loc[clean, "pay_file"].to_numpy() == 3, 3, 1)
+    e.loc[clean, "pay_ids"] = NIB | NPWP
+    e.loc[clean, "permit_ids"] = NIB | NPWP
     unregistered = dict(reg_from=NEVER)
     no_permit = dict(has_permit=False)
     aktif_permit = dict(has_permit=True, has_nib=True, permit_status="AKTIF")
@@ -231,7 +239,7 @@ def _apply_entity_roles(rng: np.random.Generator, ctx: Context, e: pd.DataFrame)
          has_payroll=False)
     _set(e, "contractor_inactive", **unregistered, **no_permit, has_payroll=False,
          contractor=True, n_permits=2, kbli="41011")
-    _set(e, "link_third", has_nib=True, has_npwp=True, reg_ids=NIB, has_payroll=True,
+    _set(e, "link_third", has_npwp=True, reg_ids=NIB, has_payroll=True,
          pay_file=2, pay_ids=NPWP, pay_npwp_style=1, **aktif_permit, permit_ids=NIB | NPWP,
          permit_npwp_style=0)
     _set(e, "unlinked_split", has_nib=True, has_npwp=True, reg_ids=NIB, has_payroll=True,
@@ -266,7 +274,7 @@ def _apply_entity_roles(rng: np.random.Generator, ctx: Context, e: pd.DataFrame)
          has_nib=True, has_npwp=True, pay_ids=NPWP, pay_npwp_style=1, size=12, scale=1,
          reg_scale=1, permit_scale=1, regency="62.71")
     _set(e, "xlsx_barito", name="CV Barito Makmur", **unregistered, has_payroll=True,
-         pay_file=6, has_nib=True, pay_ids=NIB, size=9, scale=1, permit_scale=1,
+         pay_file=6, pay_ids=NIB, size=9, scale=1, permit_scale=1,
          regency="62.05", **aktif_permit)
     _set(e, "cp1252_perez", name="CV Pérez Bersaudara", has_payroll=True, pay_file=4,
          has_nib=True, has_npwp=True, pay_ids=NIB | NPWP, scale=1, reg_scale=1, permit_scale=1,
@@ -324,10 +332,9 @@ def _owner_niks(ctx: Context, e: pd.DataFrame) -> pd.Series:
     return out
 
 
-def _force_normal_contractors(e: pd.DataFrame, after: int) -> None:
+def _force_normal_contractors(e: pd.DataFrame) -> None:
     """The first chunk always has a few ordinary contractors, so every fault can be planted."""
-    normal = np.flatnonzero(e.role.to_numpy() == NORMAL)
-    chosen = normal[normal >= after][:3]
+    chosen = np.flatnonzero(e.role.to_numpy() == NORMAL)[1:4]
     e.loc[chosen, ["contractor", "kbli", "n_permits"]] = [True, "41011", 2]
     e.loc[chosen, "has_payroll"] = True
 
@@ -427,17 +434,14 @@ def _pprr(codes: np.ndarray) -> np.ndarray:
 
 def _districts(rng: np.random.Generator, ctx: Context, regency: np.ndarray) -> np.ndarray:
     """A real district of the regency, or (3 %) one the list does not know, which is allowed."""
-    out = np.empty(len(regency), dtype=np.int64)
-    for code in np.unique(regency):
-        where = np.flatnonzero(regency == code)
-        known = ctx.regions.districts.get(str(code))
-        if known is None or len(known) == 0:
-            out[where] = 1
-            continue
-        out[where] = known[rng.integers(0, len(known), len(where))]
-        unknown = where[rng.random(len(where)) < 0.03]
-        out[unknown] = ctx.regions.unknown_district(str(code))
-    return out
+    codes, inverse = np.unique(regency, return_inverse=True)
+    known = [ctx.regions.districts.get(str(c), np.array([1], dtype=np.int64)) for c in codes]
+    lengths = np.array([len(k) for k in known], dtype=np.int64)
+    offsets = np.cumsum(lengths) - lengths
+    flat = np.concatenate(known)
+    pick = offsets[inverse] + (rng.random(len(regency)) * lengths[inverse]).astype(np.int64)
+    unknown = np.array([ctx.regions.unknown_district(str(c)) for c in codes], dtype=np.int64)
+    return np.where(rng.random(len(regency)) < 0.03, unknown[inverse], flat[pick])
 
 
 def _wages(rng: np.random.Generator, w: pd.DataFrame, e: pd.DataFrame, clean: np.ndarray) -> None:

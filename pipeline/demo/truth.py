@@ -8,7 +8,6 @@ generator's wages and values are chosen so that no total ever lands on half a ru
 
 from __future__ import annotations
 
-import re
 from fractions import Fraction
 
 import numpy as np
@@ -20,15 +19,15 @@ from pipeline.demo.records import PeriodRecords
 
 FINDING_COLUMNS = ["period", "category", "employer_key", "workers_affected",
                    "estimated_contribution_monthly"]
-_NOT_LETTER = re.compile(r"[^A-Z ]")
-_SPACES = re.compile(r" +")
 
 
-def normalise_name(name: object) -> str | None:
-    """Contract section 5: upper-case, keep letters and single spaces only."""
-    if not isinstance(name, str):
-        return None
-    return _SPACES.sub(" ", _NOT_LETTER.sub("", name.upper())).strip() or None
+def normalise_names(names: pd.Series | np.ndarray) -> pd.Series:
+    """Contract section 5: upper-case, keep letters and single spaces only (missing stays
+    missing). 'Letters' are A-Z: accented names are planted only where the NIK matches."""
+    s = pd.Series(np.asarray(names, dtype=object)).astype("str")
+    out = (s.str.upper().str.replace(r"[^A-Z ]", "", regex=True)
+           .str.replace(r" +", " ", regex=True).str.strip())
+    return out.where(s.notna() & (out != ""), None)
 
 
 def _ok(frame: pd.DataFrame) -> pd.DataFrame:
@@ -132,7 +131,7 @@ def _participants_by_component(emp: pd.DataFrame, part: pd.DataFrame) -> pd.Data
     """Participants whose NPP is on an accepted registry row, with that row's employer."""
     rows = emp[["ent", "slot", "cid", "regency_code"]]
     merged = part.merge(rows, on=["ent", "slot"], how="inner")
-    merged["name_key"] = [normalise_name(n) for n in merged.full_name.to_numpy()]
+    merged["name_key"] = normalise_names(merged.full_name).to_numpy()
     return merged
 
 
@@ -167,7 +166,7 @@ def _attach(frame: pd.DataFrame, profile: pd.DataFrame) -> pd.DataFrame:
 
 def _match(pay: pd.DataFrame, aktif: pd.DataFrame) -> pd.DataFrame:
     """Payroll workers with the participant they match: same NIK, or same name and birth date."""
-    pay = pay.assign(name_key=[normalise_name(n) for n in pay.full_name.to_numpy()])
+    pay = pay.assign(name_key=normalise_names(pay.full_name).to_numpy())
     by_nik = aktif.drop_duplicates(["cid", "nik"])[["cid", "nik", "reported_wage"]]
     out = pay.merge(by_nik.rename(columns={"reported_wage": "rep_nik"}), on=["cid", "nik"],
                     how="left")

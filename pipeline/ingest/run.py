@@ -73,7 +73,7 @@ def ingest_file(path: Path, relative: str, source_name: str, out: Path) -> dict[
         finally:
             con.close()
         tmp.replace(out)
-        entry.update(status="read", rows_received=rows, output=str(out))
+        entry.update(status="read", rows_received=rows, output=str(out), columns=sorted(positions))
     except (UnreadableFileError, pa.ArrowException, duckdb.Error) as exc:
         # Readers stream, so a malformed row can surface from inside DuckDB's scan.
         log.warning("%s: unreadable, quarantined whole: %s", relative, exc)

@@ -35,31 +35,31 @@ def parser_macros() -> str:
 
 
 def map_header(source: Source, header: list[str]) -> dict[str, int]:
-    """Canonical column -> position in the file. The first of two synonymous columns wins."""
+    """Canonical column -> position in the file. The first of two synonymous columns wins.
+
+    A header in which no contract column is recognised is no header at all. Missing required
+    columns are the required-columns expectation's business (see expectations/)."""
     aliases = source.header_map()
     positions: dict[str, int] = {}
     for i, raw in enumerate(header):
         canonical = aliases.get(normalise_header(raw))
         if canonical is not None:
             positions.setdefault(canonical, i)
-    missing = [c for c in source.required_columns() if c not in positions]
-    missing += [" or ".join(group) for group in source.one_of if not any(c in positions for c in group)]
-    if missing:
-        raise UnreadableFileError(
-            "no usable header: required column(s) "
-            + ", ".join(missing)
-            + " not found in "
-            + ", ".join(repr(h) for h in header[:20])
-        )
+    if not positions:
+        shown = ", ".join(repr(h) for h in header[:20])
+        raise UnreadableFileError(f"no usable header: no {source.name} column recognised in {shown}")
     return positions
 
 
 def has_required_columns(source: Source, header: list[str]) -> bool:
+    """Whether `header` could be this source's header (used to skip title rows in workbooks)."""
     try:
-        map_header(source, header)
+        positions = map_header(source, header)
     except UnreadableFileError:
         return False
-    return True
+    return all(c in positions for c in source.required_columns()) and all(
+        any(c in positions for c in group) for group in source.one_of
+    )
 
 
 def select_sql(source: Source, positions: dict[str, int], relation: str) -> str:

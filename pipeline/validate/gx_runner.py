@@ -35,10 +35,10 @@ def run_expectations(
     expectations: list[dict[str, Any]],
     parameters: dict[str, Any],
 ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
-    """Validate `frame` (which has a `_row_id` column).
+    """Validate `frame`.
 
-    Returns the failures, one row per (row, expectation) with `_row_id`, `reason`, `check`,
-    and a JSON-able summary per expectation for the validation report.
+    Returns the failing rows, one per (row, expectation) with `_row_id`, `reason`, `check` (only
+    when the frame has a `_row_id` column), and a JSON-able summary per expectation.
     """
     import great_expectations as gx
 
@@ -52,13 +52,16 @@ def run_expectations(
     )
     suite = gx.ExpectationSuite(name=name, expectations=expectations)
     try:
+        with_rows = ROW_ID in frame.columns
         result = batch.validate(
             suite,
             result_format={
                 "result_format": "COMPLETE",
                 "unexpected_index_column_names": [ROW_ID],
                 "return_unexpected_index_query": False,
-            },
+            }
+            if with_rows
+            else {"result_format": "SUMMARY"},
             expectation_parameters=parameters,
         )
     finally:
@@ -73,18 +76,20 @@ def run_expectations(
                 f"expectation {check} of suite {name} could not run: "
                 f"{outcome.exception_info.get('exception_message')}"
             )
-        rows = outcome.result.get("unexpected_index_list") or []
+        rows = outcome.result.get("unexpected_index_list") or [] if with_rows else []
         ids = [r[ROW_ID] for r in rows]
         summary.append(
             {
                 "expectation": config.type,
                 "column": config.kwargs.get("column"),
                 "reason": config.meta.get("reason"),
+                "check": config.meta.get("check"),
                 "success": bool(outcome.success),
-                "unexpected_count": len(ids),
+                "unexpected_count": outcome.result.get("unexpected_count", len(ids)),
+                "observed_value": _plain(outcome.result.get("observed_value")),
             }
         )
-        if ids:
+        if ids and "reason" in config.meta:
             failures.append(
                 pd.DataFrame(
                     {
@@ -102,3 +107,14 @@ def run_expectations(
         }
     )
     return (pd.concat(failures, ignore_index=True) if failures else empty), summary
+
+
+def _plain(value: Any) -> Any:
+    """Observed values as JSON can hold them (numpy scalars and lists of columns included)."""
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    if isinstance(value, list | tuple | set):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)

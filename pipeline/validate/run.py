@@ -1,4 +1,10 @@
-"""Validate one source: helper columns in DuckDB, the suite in GX, then silver and quarantine."""
+"""Validate one source: helper columns in DuckDB, the suite in GX, then silver and quarantine.
+
+Order: each file's header (required columns) -> row rules over every row -> rules that judge
+only otherwise valid rows (duplicates) -> each file's batch expectations (quarantine share,
+wage median, ...) -> the source's (row count against last period, cross-source keys).
+A file failing a batch expectation of severity `error` is held back whole.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +13,13 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from pipeline.contract import SOURCES, empty_relation_sql
+from pipeline.contract import REGISTRY_SOURCES, SOURCES, empty_relation_sql
+from pipeline.errors import RekonError
 from pipeline.ingest.run import INGEST_REPORT
 from pipeline.layout import Layout
+from pipeline.quality.config import load_config
 from pipeline.reference import regency_codes
+from pipeline.validate import batch
 from pipeline.validate.gx_runner import ROW_ID, run_expectations
 from pipeline.validate.quarantine import reason_rank_sql
 from pipeline.validate.suites import load_suite, macros_sql
@@ -35,24 +44,40 @@ def _write(con, sql: str, path: Path) -> None:
     tmp.replace(path)
 
 
+def _sql_text(value: Any) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 def validate_source(layout: Layout, source_name: str) -> dict[str, Any]:
     import duckdb
 
     source = SOURCES[source_name]
+    config = load_config(layout.data)
     ingest = json.loads((layout.bronze(source_name) / INGEST_REPORT).read_text())
     suite = load_suite(source_name)
-    parameters = {"regency_codes": regency_codes(), "period": layout.period}
+    values = {
+        "regency_codes": regency_codes(),
+        "period": layout.period,
+        **batch.parameters(layout, source_name, config),
+    }
     columns = ", ".join(LINEAGE + source.column_names)
+    outcome = batch.BatchOutcome()
+
     readable = [e for e in ingest["files"] if e["status"] == "read"]
+    for entry in readable:
+        batch.check_file(
+            source_name, entry["path"], entry["columns"], None, suite.file_checks, values, config, outcome
+        )
+    usable = [e for e in readable if e["path"] not in outcome.held_back]
 
     con = duckdb.connect()
     try:
         con.execute(macros_sql())
-        if readable:
-            files = ", ".join(f"'{_sql_path(Path(e['output']))}'" for e in readable)
+        if usable:
+            files = ", ".join(f"'{_sql_path(Path(e['output']))}'" for e in usable)
             con.execute(f"create view rows as select * from read_parquet([{files}])")
         else:
-            # No readable file: an empty relation of the right shape keeps every step uniform.
+            # No usable file: an empty relation of the right shape keeps every step uniform.
             con.execute(f"create table rows as {empty_relation_sql(source)}")
         helper = suite.helper_sql or "select * from rows"
         con.execute(
@@ -61,8 +86,7 @@ def validate_source(layout: Layout, source_name: str) -> dict[str, Any]:
             {"period": layout.period} if "$period" in helper else None,
         )
         frame = con.execute("select * from checked").df()
-        failures, summary = run_expectations(source_name, frame, suite.row_checks, parameters)
-        del frame
+        failures, summary = run_expectations(source_name, frame, suite.row_checks, values)
         con.register("row_failures", failures)
         con.execute("create table failures as select * from row_failures")
         for expectation in suite.after_row_checks:
@@ -71,7 +95,7 @@ def validate_source(layout: Layout, source_name: str) -> dict[str, Any]:
                 f"select {ROW_ID}, row_number() over (partition by {key} order by _file, _row_number) "
                 f"as _occurrence from checked anti join failures using ({ROW_ID})"
             ).df()
-            more, more_summary = run_expectations(source_name, later, [expectation], parameters)
+            more, more_summary = run_expectations(source_name, later, [expectation], values)
             con.register("more_failures", more)
             con.execute("insert into failures select * from more_failures")
             summary += more_summary
@@ -81,20 +105,46 @@ def validate_source(layout: Layout, source_name: str) -> dict[str, Any]:
                    string_agg(distinct "check", '; ' order by "check") as detail
             from failures group by {ROW_ID}"""
         )
+        quarantined = con.execute(f"select {ROW_ID} from verdict").df()[ROW_ID]
+        frame["_quarantined"] = frame[ROW_ID].isin(quarantined).astype("float64")
+        for file, rows in frame.groupby("_file", sort=True):
+            batch.check_file(source_name, file, [], rows, suite.file_checks, values, config, outcome)
+        batch.check_source(source_name, frame, suite.source_checks, values, config, outcome)
+        del frame
+
+        source_errors = [r for r in outcome.errors if r["file"] is None]
+        if source_errors:
+            for entry in readable:  # a failed source-level check holds the whole source back
+                outcome.held_back.setdefault(
+                    entry["path"], {**source_errors[0], "reason": source_errors[0]["check"]}
+                )
+        held = [*outcome.held_back] or ["\x00none"]
+        held_sql = ", ".join(_sql_text(f) for f in held)
         _write(
             con,
-            f"select {columns} from checked anti join verdict using ({ROW_ID}) order by {ROW_ID}",
+            f"select {columns} from checked anti join verdict using ({ROW_ID}) "
+            f"where _file not in ({held_sql}) order by {ROW_ID}",
             layout.silver(source_name),
         )
-        unreadable = [e for e in ingest["files"] if e["status"] == "unreadable"]
-        whole_files = " union all ".join(
-            f"select $${source_name}$$, $${e['path']}$$, null::bigint, 'unreadable_file', $${e['detail']}$$"
-            for e in unreadable
+        whole_files = [
+            (e["path"], "unreadable_file", e["detail"])
+            for e in ingest["files"]
+            if e["status"] == "unreadable"
+        ] + [
+            (path, check["reason"], f"{check['expectation']}: observed {check['observed_value']}")
+            for path, check in outcome.held_back.items()
+        ]
+        whole_sql = " union all ".join(
+            f"select {_sql_text(source_name)}, {_sql_text(p)}, null::bigint, {_sql_text(r)}, {_sql_text(d)}"
+            for p, r, d in whole_files
         )
-        rows_sql = f"select {QUARANTINE_COLUMNS} from checked join verdict using ({ROW_ID})"
+        rows_sql = (
+            f"select {QUARANTINE_COLUMNS} from checked join verdict using ({ROW_ID}) "
+            f"where _file not in ({held_sql})"
+        )
         _write(
             con,
-            f"select * from ({rows_sql}{' union all ' + whole_files if whole_files else ''}) "
+            f"select * from ({rows_sql}{' union all ' + whole_sql if whole_sql else ''}) "
             "order by file, row_number nulls first",
             layout.quarantine(source_name),
         )
@@ -106,13 +156,48 @@ def validate_source(layout: Layout, source_name: str) -> dict[str, Any]:
     finally:
         con.close()
 
+    report = _report(layout, source_name, ingest, per_file, outcome, summary)
+    if source_name in REGISTRY_SOURCES and source_errors:
+        failed = "; ".join(f"{r['check']} (observed {r['observed_value']})" for r in source_errors)
+        raise RekonError(
+            f"{source_name} failed batch expectations of severity error: {failed}; nothing was published"
+        )
+    if (
+        source_name in REGISTRY_SOURCES
+        and outcome.held_back
+        and not any(f["status"] in ("accepted", "partially_accepted") for f in report["files"])
+    ):
+        raise RekonError(
+            f"every {source_name} file was held back by its batch expectations "
+            f"({', '.join(sorted(outcome.held_back))}); nothing was published"
+        )
+    return {
+        "source": source_name,
+        "rows_received": sum(f["rows_received"] for f in report["files"]),
+        "rows_accepted": sum(f["rows_accepted"] for f in report["files"]),
+        "rows_quarantined": sum(f["rows_quarantined"] for f in report["files"]),
+        "files_quarantined": sum(f["status"] in ("quarantined", "held_back") for f in report["files"]),
+        "warnings": sum(not r["success"] and r["severity"] == "warning" for r in outcome.results),
+    }
+
+
+def _report(
+    layout: Layout,
+    source_name: str,
+    ingest: dict[str, Any],
+    per_file: dict[str, int],
+    outcome: batch.BatchOutcome,
+    row_summary: list[dict[str, Any]],
+) -> dict[str, Any]:
     files = []
     for entry in ingest["files"]:
-        quarantined = per_file.get(entry["path"], 0)
         received = entry["rows_received"]
         if entry["status"] == "unreadable":
-            status = "quarantined"
+            status, quarantined = "quarantined", 0
+        elif entry["path"] in outcome.held_back:
+            status, quarantined = "held_back", received
         else:
+            quarantined = per_file.get(entry["path"], 0)
             status = "accepted" if quarantined == 0 else "partially_accepted"
         files.append(
             {
@@ -123,16 +208,21 @@ def validate_source(layout: Layout, source_name: str) -> dict[str, Any]:
                 "rows_quarantined": quarantined,
                 "status": status,
                 **({"detail": entry["detail"]} if "detail" in entry else {}),
+                **(
+                    {"held_back_by": outcome.held_back[entry["path"]]["check"]}
+                    if status == "held_back"
+                    else {}
+                ),
             }
         )
-    report = {"source": source_name, "period": layout.period, "files": files, "expectations": summary}
+    report = {
+        "source": source_name,
+        "period": layout.period,
+        "files": files,
+        "row_expectations": row_summary,
+        "batch_expectations": outcome.results,
+    }
     path = layout.validation_report(source_name)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=2))
-    return {
-        "source": source_name,
-        "rows_received": sum(f["rows_received"] for f in files),
-        "rows_accepted": sum(f["rows_accepted"] for f in files),
-        "rows_quarantined": sum(f["rows_quarantined"] for f in files),
-        "files_quarantined": len(unreadable),
-    }
+    return report

@@ -18,13 +18,32 @@ class SuiteFiles:
     suite: dict[str, Any]
     helper_sql: str | None  # a select over relation `rows` adding the suite's helper columns
 
+    def _select(self, batch: str | None, after_row_checks: bool = False) -> list[dict[str, Any]]:
+        return [
+            e
+            for e in self.suite["expectations"]
+            if e["meta"].get("batch") == batch and bool(e["meta"].get("after_row_checks")) == after_row_checks
+        ]
+
     @property
     def row_checks(self) -> list[dict[str, Any]]:
-        return [e for e in self.suite["expectations"] if not e.get("meta", {}).get("after_row_checks")]
+        """Row rules: every failing row is quarantined with the expectation's reason."""
+        return self._select(None)
 
     @property
     def after_row_checks(self) -> list[dict[str, Any]]:
-        return [e for e in self.suite["expectations"] if e.get("meta", {}).get("after_row_checks")]
+        """Row rules judged only on rows that passed the others (duplicates)."""
+        return self._select(None, after_row_checks=True)
+
+    @property
+    def file_checks(self) -> list[dict[str, Any]]:
+        """Batch expectations on each file: its header, or its rows."""
+        return self._select("file")
+
+    @property
+    def source_checks(self) -> list[dict[str, Any]]:
+        """Batch expectations on all of the source's rows together."""
+        return self._select("source")
 
 
 def load_suite(source: str, directory: Path = EXPECTATIONS_DIR) -> SuiteFiles:

@@ -1,0 +1,1 @@
+"""The compliance portal: where branch offices find, download and follow up their lists."""

@@ -1,0 +1,44 @@
+"""The portal's settings: embedded defaults, overridden by the environment for production."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    # SQLite beside the publications needs no server; production sets a Postgres URL instead.
+    db_url: str
+    # Off only for plain-HTTP development: browsers then drop Secure cookies and nobody can log in.
+    cookie_secure: bool = True
+    session_hours: float = 8.0
+    idle_minutes: float = 60.0
+    page_size: int = 50
+    # Failed logins within the window that block further attempts (per name+address, per name,
+    # per address): the per-name limit stops a slow distributed guess at one account.
+    login_window_minutes: float = 15.0
+    max_failures_per_user_and_ip: int = 5
+    max_failures_per_user: int = 20
+    max_failures_per_ip: int = 30
+    # A script using HTTP Basic sends its password on every request; argon2 is slow on purpose, so
+    # a verified password is remembered (as a keyed hash) for this long.
+    basic_auth_cache_seconds: float = 300.0
+
+
+def default_db_url(data_dir: Path) -> str:
+    return f"sqlite:///{(data_dir / 'portal.db').resolve()}"
+
+
+def settings_from_env(data_dir: Path, **overrides: object) -> Settings:
+    """Settings for `rekon serve`: REKON_PORTAL_DB (an SQLAlchemy URL such as
+    `postgresql+psycopg://rekon@db/rekon`) and REKON_PORTAL_INSECURE_COOKIES=1 for plain HTTP."""
+    values: dict[str, object] = {
+        "data_dir": data_dir,
+        "db_url": os.environ.get("REKON_PORTAL_DB") or default_db_url(data_dir),
+        "cookie_secure": os.environ.get("REKON_PORTAL_INSECURE_COOKIES", "") not in ("1", "true", "yes"),
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]

@@ -1,0 +1,123 @@
+"""The portal's own tables (accounts, sessions, follow-up, audit) in SQLAlchemy Core, so the same
+code runs on the embedded SQLite file and on a production Postgres."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+)
+
+metadata = MetaData()
+
+users = Table(
+    "portal_users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    # Comma-separated province (`62`) and regency (`32.15`) codes; empty for admins (all regions).
+    Column("regions", String(2000), nullable=False, default=""),
+    Column("password_hash", String(200), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+sessions = Table(
+    "portal_sessions",
+    metadata,
+    # Only a hash of the cookie is kept: a copy of the database does not let anyone log in.
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("portal_users.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+    Column("last_seen_at", DateTime, nullable=False),
+)
+
+followup_events = Table(
+    "portal_followup_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("employer_key", String(32), nullable=False),
+    Column("category", String(16), nullable=False),
+    Column("stage", String(24), nullable=False),
+    Column("stage_date", Date, nullable=False),
+    Column("officer", String(100), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("period", String(7), nullable=False),
+    Column("recorded_by", String(64), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    Index("ix_followup_events_employer", "employer_key", "category"),
+)
+
+# The latest event per employer and category, kept beside the log so that lists can join the
+# current stage without scanning the history.
+followup_current = Table(
+    "portal_followup_current",
+    metadata,
+    Column("employer_key", String(32), primary_key=True),
+    Column("category", String(16), primary_key=True),
+    Column("stage", String(24), nullable=False),
+    Column("stage_date", Date, nullable=False),
+    Column("officer", String(100), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("event_id", Integer, nullable=False),
+)
+
+audit_log = Table(
+    "portal_audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False),
+    Column("username", String(64), nullable=True),
+    Column("ip", String(64), nullable=True),
+    Column("action", String(32), nullable=False),
+    Column("target", String(300), nullable=False, default=""),
+    Column("detail", Text, nullable=False, default=""),
+    Index("ix_audit_action_at", "action", "at"),
+    Index("ix_audit_user_at", "username", "at"),
+)
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC: SQLite keeps no time zone, so every timestamp is stored the same way."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 (DB-API connection)
+    cursor = dbapi_connection.cursor()
+    # WAL lets page reads go on while a download's audit row is written; the timeout makes
+    # concurrent writers wait for each other instead of failing with "database is locked".
+    cursor.execute("pragma journal_mode=wal")
+    cursor.execute("pragma busy_timeout=10000")
+    cursor.execute("pragma foreign_keys=on")
+    cursor.close()
+
+
+def connect(url: str) -> Engine:
+    """An engine for `url` with the portal's tables created if missing."""
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 10}, pool_size=20, max_overflow=40
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    metadata.create_all(engine, checkfirst=True)
+    return engine

@@ -1,0 +1,1 @@
+"""Data quality: operator settings for batch expectations, and the per-run quality report."""
