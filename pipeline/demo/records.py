@@ -134,7 +134,8 @@ def _payroll(ctx: Context, chunk: Chunk, t: int, rng: np.random.Generator) -> pd
     retro = delivers & employed_now & employed_before & np.isin(ent, retro_ents)
     parts.append(_payroll_rows(ctx, e, w.loc[retro], t - 1, 1))
     # A correction file for the previous month: late deliveries and corrected wages.
-    fix_ents = _some_ordinary(e, rng, 0.01, files=(1, 3))
+    # Not the retro employers: the same worker twice for the previous month would be a duplicate.
+    fix_ents = np.setdiff1d(_some_ordinary(e, rng, 0.01, files=(1, 3)), retro_ents)
     fixes = delivers & employed_before & (late | np.isin(ent, fix_ents))
     fixed = _payroll_rows(ctx, e, w.loc[fixes], t - 1, LATE_FILE)
     fixed["wage"] = np.where(late[fixes], fixed.wage, np.ceil(fixed.wage * 1.05 / 1e4) * 1e4)
