@@ -56,9 +56,10 @@ def _folder(name: str) -> str:
 @dag(
     dag_id="rekon_monthly",
     doc_md=__doc__,
-    # A bare "@monthly" would give a zero-length data interval in Airflow 3 (CronTriggerTimetable),
-    # so data_interval_start would be the month that has only just begun. A one-month interval
-    # makes the run at 1 November cover October, for scheduled and manual runs alike.
+    # A bare "@monthly" means, with Airflow 3's default create_cron_data_intervals=False, a
+    # zero-length data interval: data_interval_start would be the month that has only just
+    # begun. An explicit one-month interval makes the run at 1 November cover October, for
+    # scheduled and manual runs alike, whatever that setting says.
     schedule=CronTriggerTimetable("@monthly", timezone="UTC", interval=relativedelta(months=1)),
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
     catchup=False,
@@ -67,7 +68,7 @@ def _folder(name: str) -> str:
     max_active_runs=1,
     default_args={
         "owner": "rekon",
-        # Extracts sometimes land late or a worker dies: retry for a few hours before paging.
+        # Extracts land late or a worker dies: retries at 5, 10, 20 and 40 minutes ride that out.
         "retries": 4,
         "retry_delay": timedelta(minutes=5),
         "retry_exponential_backoff": 2.0,
@@ -77,14 +78,12 @@ def _folder(name: str) -> str:
 )
 def rekon_monthly() -> None:
     @task(multiple_outputs=True)
-    def settings(
-        data_interval_start: pendulum.DateTime | None = None,
-    ) -> dict[str, str]:
+    def settings(data_interval_start: pendulum.DateTime | None = None) -> dict[str, str]:
         # Resolved once per run and passed on, so a retry hours later cannot switch folders.
         if data_interval_start is None:
             raise ValueError("rekon_monthly needs a data interval to know which month to reconcile")
         return {
-            "period": data_interval_start.in_timezone("UTC").strftime("%Y-%m"),
+            "period": pendulum.instance(data_interval_start).in_timezone("UTC").strftime("%Y-%m"),
             "landing": _folder("landing"),
             "data": _folder("data"),
         }
@@ -120,6 +119,7 @@ def rekon_monthly() -> None:
 
     @task
     def publish(period: str, data: str, reconciled: dict[str, Any]) -> dict[str, Any]:
+        # `reconciled` only orders publish after reconcile; the models are on disk under data/.
         from pipeline.steps import publish as publish_step
 
         return publish_step(period, data)

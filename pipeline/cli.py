@@ -25,6 +25,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_validate(args: argparse.Namespace) -> int:
+    from pipeline.runner import format_validation, validate_period
+
+    summary = validate_period(args.period, Path(args.landing), Path(args.data), _progress)
+    print(format_validation(summary))
+    # Non-zero when a file would be held back or the registry would stop the monthly run.
+    return 1 if any(r["severity"] == "error" for r in summary["failed_expectations"]) else 0
+
+
 def cmd_demo_data(args: argparse.Namespace) -> int:
     from pipeline.demo.generate import generate
 
@@ -57,6 +66,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--landing", required=True, help="landing folder holding <YYYY-MM>/ deliveries")
     run.add_argument("--data", required=True, help="folder for working files and publications")
     run.set_defaults(func=cmd_run)
+
+    validate = commands.add_parser(
+        "validate",
+        help="ingest and validate a delivery only: print its data quality summary, publish nothing",
+    )
+    validate.add_argument("--period", required=True, help="the month to check, YYYY-MM")
+    validate.add_argument("--landing", required=True, help="landing folder holding <YYYY-MM>/ deliveries")
+    validate.add_argument("--data", required=True, help="folder for working files")
+    validate.set_defaults(func=cmd_validate)
 
     demo_data = commands.add_parser(
         "demo-data", help="write contract-conformant demo extracts and their truth"

@@ -48,6 +48,10 @@ class Layout:
     def validation_report(self, source: str) -> Path:
         return self.work / "validation" / f"{source_slug(source)}.json"
 
+    def data_docs(self, source: str) -> Path:
+        """The source's Great Expectations Data Docs site for this run."""
+        return self.work / "data_docs" / source_slug(source)
+
     @property
     def warehouse(self) -> Path:
         return self.work / "rekon.duckdb"

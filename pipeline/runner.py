@@ -28,27 +28,33 @@ def period_lock(layout: Layout) -> Iterator[None]:
         yield
 
 
+def _ingest_and_validate(period: str, landing: Path, data: Path, progress: Progress) -> list[dict[str, Any]]:
+    sources = steps.sources_present(period, landing)
+    progress(f"delivery {landing / period}: {', '.join(sources)}")
+    validated = []
+    for i, source in enumerate(sources, start=1):
+        t0 = time.perf_counter()
+        ingested = steps.ingest(period, landing, data, source)
+        result = steps.validate(period, data, source)
+        validated.append(result)
+        unreadable = (
+            f", {ingested['unreadable_files']} unreadable file(s)" if ingested["unreadable_files"] else ""
+        )
+        warnings = f", {result['warnings']} warning(s)" if result["warnings"] else ""
+        progress(
+            f"[{i}/{len(sources)}] {source}: {ingested['files']} file(s), "
+            f"{result['rows_received']:,} rows, {result['rows_accepted']:,} accepted, "
+            f"{result['rows_quarantined']:,} quarantined{unreadable}{warnings} ({time.perf_counter() - t0:.1f} s)"
+        )
+    return validated
+
+
 def run_period(period: str, landing: Path, data: Path, progress: Progress = lambda _: None) -> dict[str, Any]:
     """Ingest, validate, reconcile and publish one period; return the run summary."""
     layout = Layout(data, period)
     started = time.perf_counter()
     with period_lock(layout):
-        sources = steps.sources_present(period, landing)
-        progress(f"delivery {landing / period}: {', '.join(sources)}")
-        validated = []
-        for i, source in enumerate(sources, start=1):
-            t0 = time.perf_counter()
-            ingested = steps.ingest(period, landing, data, source)
-            result = steps.validate(period, data, source)
-            validated.append(result)
-            unreadable = (
-                f", {ingested['unreadable_files']} unreadable file(s)" if ingested["unreadable_files"] else ""
-            )
-            progress(
-                f"[{i}/{len(sources)}] {source}: {ingested['files']} file(s), "
-                f"{result['rows_received']:,} rows, {result['rows_accepted']:,} accepted, "
-                f"{result['rows_quarantined']:,} quarantined{unreadable} ({time.perf_counter() - t0:.1f} s)"
-            )
+        validated = _ingest_and_validate(period, landing, data, progress)
         t0 = time.perf_counter()
         reconciled = steps.reconcile(period, data)
         progress(
@@ -60,6 +66,58 @@ def run_period(period: str, landing: Path, data: Path, progress: Progress = lamb
     return {**published, "sources": validated, "seconds": round(time.perf_counter() - started, 1)}
 
 
+def validate_period(
+    period: str, landing: Path, data: Path, progress: Progress = lambda _: None
+) -> dict[str, Any]:
+    """Ingest and validate a delivery without reconciling or publishing: a check before the run.
+
+    The quality report goes to `<data>/work/<period>/quality.html`; nothing is published."""
+    from pipeline.publish.run import input_accounting
+    from pipeline.quality.report import docs_links, load_reports, write_quality_report
+
+    layout = Layout(data, period)
+    started = time.perf_counter()
+    with period_lock(layout):
+        validated = _ingest_and_validate(period, landing, data, progress)
+        inputs = input_accounting(layout)
+        report = write_quality_report(
+            layout, layout.work / "quality.html", inputs, docs_links(layout, relative_to=layout.work)
+        )
+    failed = [
+        {**r, "source": source}
+        for source, rep in load_reports(layout).items()
+        for r in rep.get("batch_expectations", [])
+        if not r["success"]
+    ]
+    return {
+        "sources": validated,
+        "failed_expectations": failed,
+        "quality_report": str(report),
+        "data_docs": str(layout.work / "data_docs"),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def format_validation(summary: dict[str, Any]) -> str:
+    lines = [
+        "",
+        "Failed batch expectations:" if summary["failed_expectations"] else "Every batch expectation passed.",
+    ]
+    for r in summary["failed_expectations"]:
+        lines.append(
+            f"  {r['severity'].upper():<8} {r['source']} {r['file'] or '(whole source)'}: {r['check']} "
+            f"(observed {r['observed_value']})"
+        )
+    received = sum(s["rows_received"] for s in summary["sources"])
+    quarantined = sum(s["rows_quarantined"] for s in summary["sources"])
+    lines += [
+        f"Rows received: {received:,}; quarantined: {quarantined:,}",
+        f"Data quality report: {summary['quality_report']}",
+        f"Data Docs (one site per source): {summary['data_docs']}",
+    ]
+    return "\n".join(lines)
+
+
 def format_summary(summary: dict[str, Any]) -> str:
     lines = ["", "Findings:"]
     for category, count in sorted(summary["findings"].items()):
@@ -69,6 +127,15 @@ def format_summary(summary: dict[str, Any]) -> str:
     lines += [
         f"Rows received: {summary['rows_received']:,}; quarantined: {summary['rows_quarantined']:,} rows"
         f" and {summary['files_quarantined']} whole file(s) (see quarantine.csv)",
+        f"Data quality report: {summary['quality_report']}",
+        f"Data Docs (one site per source): {_common_folder(summary['data_docs'].values())}",
         f"Published to {summary['published']} in {summary['seconds']} s",
     ]
     return "\n".join(lines)
+
+
+def _common_folder(paths) -> str:
+    import os
+
+    paths = list(paths)
+    return os.path.commonpath(paths) if paths else "none"

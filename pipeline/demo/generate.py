@@ -25,9 +25,9 @@ import pandas as pd
 from pipeline.demo import faults
 from pipeline.demo import refdata as ref
 from pipeline.demo import truth as oracle
-from pipeline.demo.landing import PeriodLanding
+from pipeline.demo.landing import PAYROLL, PeriodLanding
 from pipeline.demo.model import Chunk, Context, Window, build_chunk, fixed_positions, rng_for
-from pipeline.demo.records import build_period
+from pipeline.demo.records import LATE_FILE, build_period
 from pipeline.demo.roles import CASES, NOTES, ROLE_NAMES
 from pipeline.demo.survey import build_survey, coverage
 
@@ -130,8 +130,19 @@ def _describe_cases(chunk: Chunk) -> list[dict[str, Any]]:
         npwp16 = e.npwp16.iat[i] if isinstance(e.npwp16.iat[i], str) else None
         rows.append({"case": role, "note": NOTES[role], "employer_name": str(e.name.iat[i]),
                      "nib": nib, "npwp16": npwp16, "npp": str(e.npp0.iat[i]),
-                     "employer_keys": [k for k in (nib, npwp16) if k is not None]})
+                     "employer_keys": [k for k in (nib, npwp16) if k is not None],
+                     "payroll_file": _payroll_file_of(e, i),
+                     "business_permit": bool(e.has_permit.iat[i]),
+                     "construction_permits": int(e.n_permits.iat[i])})
     return rows
+
+
+def _payroll_file_of(e: pd.DataFrame, i: int) -> str | None:
+    """Where the case's payroll is, with the period left as a placeholder."""
+    if not e.has_payroll.iat[i]:
+        return None
+    number = LATE_FILE if e.payroll_late.iat[i] else int(e.pay_file.iat[i])
+    return PAYROLL[number].format(p="<period>", prev="<previous period>")
 
 
 def _case_outcomes(cases: list[dict[str, Any]], found: list[pd.DataFrame]) -> list[dict]:

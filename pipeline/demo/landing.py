@@ -33,8 +33,15 @@ import pyarrow as pa
 
 from pipeline.demo import formats as fmt
 from pipeline.demo.records import PeriodRecords
-from pipeline.demo.sinks import (CsvSink, ParquetSink, Sink, XlsxSink, to_table,
-                                 write_not_a_spreadsheet, write_truncated_parquet)
+from pipeline.demo.sinks import (
+    CsvSink,
+    ParquetSink,
+    Sink,
+    XlsxSink,
+    to_table,
+    write_not_a_spreadsheet,
+    write_truncated_parquet,
+)
 
 MONTHS_ID = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
              "September", "Oktober", "November", "Desember")
@@ -120,7 +127,7 @@ class PeriodLanding:
         base = self.root / self.period
         broken = [NOT_A_SPREADSHEET.format(p=self.period), TRUNCATED.format(p=self.period)]
         write_not_a_spreadsheet(base / broken[0])
-        write_truncated_parquet(base / broken[1], to_table(_payroll_parquet(sample, self.rng),
+        write_truncated_parquet(base / broken[1], to_table(_payroll_parquet(sample),
                                                            PAYROLL_SCHEMA))
         counts: dict[str, int] = {}
         for _, file, _, _ in self.quarantine:
@@ -253,8 +260,7 @@ def _pay2(p: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     })
 
 
-def _payroll_parquet(p: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    del rng
+def _payroll_parquet(p: pd.DataFrame, _rng: np.random.Generator | None = None) -> pd.DataFrame:
     return pd.DataFrame({
         "employer_npwp": p.npwp.to_numpy(), "employer_nib": p.nib.to_numpy(),
         "employer_name": p.employer_name.to_numpy(), "nik": p.nik.to_numpy(),
@@ -265,8 +271,7 @@ def _payroll_parquet(p: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     })
 
 
-def _pay4(p: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    del rng
+def _pay4(p: pd.DataFrame, _rng: np.random.Generator) -> pd.DataFrame:
     return pd.DataFrame({
         "nik": fmt.text(p.nik), "name": fmt.text(p.full_name),
         "birth": fmt.date_text(p.birth_date, fmt.DMY_SLASH), "nib": fmt.text(p.nib),
@@ -275,8 +280,7 @@ def _pay4(p: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     })
 
 
-def _pay5(p: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    del rng
+def _pay5(p: pd.DataFrame, _rng: np.random.Generator) -> pd.DataFrame:
     wage = pd.Series(p.wage.to_numpy(dtype=float), dtype=object)
     wage = wage.where(p.wage_text.isna().to_numpy(), p.wage_text.to_numpy())
     return pd.DataFrame({
@@ -296,8 +300,7 @@ def _pay6(p: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     })
 
 
-def _pay7(p: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    del rng
+def _pay7(p: pd.DataFrame, _rng: np.random.Generator) -> pd.DataFrame:
     return pd.DataFrame({
         "nik": fmt.text(p.nik), "name": fmt.text(p.full_name),
         "birth": fmt.date_text(p.birth_date, fmt.DMY_DASH), "npwp": fmt.text(p.npwp),

@@ -14,7 +14,7 @@ import pandas as pd
 
 from pipeline.demo import identifiers as ids
 from pipeline.demo import refdata as ref
-from pipeline.demo.model import NEVER, NIB, NPWP, Chunk, Context
+from pipeline.demo.model import NIB, NPWP, Chunk, Context
 from pipeline.demo.roles import NORMAL
 
 LATE_FILE = 7  # payroll/07_koreksi_<previous period>.csv
@@ -243,5 +243,3 @@ def _projects(chunk: Chunk) -> pd.DataFrame:
         "bad": None,
     })
 
-
-__all__ = ["NEVER", "PeriodRecords", "build_period", "registry_state", "npwp_text"]

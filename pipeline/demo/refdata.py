@@ -177,7 +177,8 @@ def find_regions_file(explicit: Path | None = None) -> Path:
 def load_regions(path: Path) -> Regions:
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     frame = frame.apply(lambda col: col.str.strip())
-    names = dict(zip(frame.loc[frame.level != "3", "kode"], frame.loc[frame.level != "3", "nama"]))
+    upper = frame.loc[frame.level != "3"]
+    names = dict(zip(upper.kode, upper.nama, strict=True))
     regencies = tuple(sorted(frame.loc[frame.level == "2", "kode"]))
     districts_frame = frame.loc[frame.level == "3", "kode"]
     by_regency: dict[str, list[int]] = {}

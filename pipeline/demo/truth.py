@@ -19,6 +19,9 @@ from pipeline.demo.records import PeriodRecords
 
 FINDING_COLUMNS = ["period", "category", "employer_key", "workers_affected",
                    "estimated_contribution_monthly"]
+_NO_FINDINGS = pd.DataFrame({"cid": pd.Series(dtype=np.int64), "category": pd.Series(dtype=str),
+                             "workers": pd.Series(dtype=np.int64),
+                             "rupiah": pd.Series(dtype=np.int64)})
 
 
 def normalise_names(names: pd.Series | np.ndarray) -> pd.Series:
@@ -111,18 +114,16 @@ def compute(chunk: Chunk, records: PeriodRecords, period: str, t: int) -> tuple[
         _pwbd(workers, bus, active, registered, profile, cap, period),
         _pds_tk(workers, registered, profile, cap),
         _pds_upah(workers, registered, profile, cap),
-        _pds_program(emp, members, registered, profile, cap),
+        _pds_program(members, registered, profile, cap),
         _proyek(active, set(prj.permit_number.dropna())),
     ]
-    findings = pd.concat([f for f in found if len(f)], ignore_index=True) if any(
-        len(f) for f in found) else pd.DataFrame(columns=["category", "cid", "workers", "units"])
+    findings = pd.concat([f for f in found if len(f)] or [_NO_FINDINGS], ignore_index=True)
     out = pd.DataFrame({
         "period": period,
         "category": findings.category.to_numpy(),
         "employer_key": comps.key(findings.cid.to_numpy(dtype=np.int64)),
         "workers_affected": findings.workers.to_numpy(dtype=np.int64),
-        "estimated_contribution_monthly": findings.rupiah.to_numpy(dtype=np.int64)
-        if "rupiah" in findings else np.zeros(len(findings), dtype=np.int64),
+        "estimated_contribution_monthly": findings.rupiah.to_numpy(dtype=np.int64),
     })
     return out, _coverage(members, registered)
 
@@ -249,8 +250,8 @@ def _pds_upah(workers: pd.DataFrame, registered: np.ndarray, profile: pd.DataFra
     return _summed(mine, "PDS_UPAH", units)
 
 
-def _pds_program(emp: pd.DataFrame, members: pd.DataFrame, registered: np.ndarray,
-                 profile: pd.DataFrame, cap: int) -> pd.DataFrame:
+def _pds_program(members: pd.DataFrame, registered: np.ndarray, profile: pd.DataFrame,
+                 cap: int) -> pd.DataFrame:
     known = profile.loc[profile.index.isin(registered) & (profile.scale_i >= 0)]
     missing = known.mandatory & ~known.held
     lacking = missing.loc[missing > 0]
@@ -265,7 +266,6 @@ def _pds_program(emp: pd.DataFrame, members: pd.DataFrame, registered: np.ndarra
         columns=["cid", "workers", "units", "category", "rupiah"])
     empty = pd.DataFrame({"cid": lacking.index.difference(found.cid), "workers": 0, "units": 0,
                           "category": "PDS_PROGRAM", "rupiah": 0})
-    del emp
     return pd.concat([found, empty], ignore_index=True)
 
 

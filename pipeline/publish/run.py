@@ -14,6 +14,7 @@ from pipeline.contract import SOURCES
 from pipeline.layout import Layout
 from pipeline.publish.swap import recover, staging_dir, swap_into_place
 from pipeline.publish.workbook import write_workbook
+from pipeline.quality.report import docs_links, write_quality_report
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,8 @@ def _export(con, sql: str, folder: Path, name: str) -> list[dict[str, Any]]:
     return outputs
 
 
-def _inputs(layout: Layout) -> list[dict[str, Any]]:
+def input_accounting(layout: Layout) -> list[dict[str, Any]]:
+    """Every landing file of the period with its hash and row accounting, from validation."""
     inputs = []
     for source in SOURCES:
         report = layout.validation_report(source)
@@ -117,18 +119,25 @@ def publish_period(layout: Layout) -> dict[str, Any]:
     finally:
         con.close()
 
-    inputs = _inputs(layout)
+    inputs = input_accounting(layout)
+    data_docs = docs_links(layout, relative_to=target)
+    quality = write_quality_report(layout, staging / "quality.html", inputs, data_docs)
+    outputs.append({"path": quality.name, "sha256": sha256_of(quality), "rows": None})
     manifest = {
         "period": layout.period,
         "rekon_version": pipeline.__version__,
         "inputs": inputs,
         "outputs": sorted(outputs, key=lambda o: o["path"]),
+        "quality_report": quality.name,
+        "data_docs": data_docs,
     }
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     swap_into_place(staging, target)
     log.info("published %s", target)
     return {
         "published": str(target),
+        "quality_report": str(target / quality.name),
+        "data_docs": {s: str((target / link).resolve()) for s, link in data_docs.items()},
         "findings": counts,
         "rows_received": sum(i["rows_received"] for i in inputs),
         "rows_quarantined": sum(i["rows_quarantined"] for i in inputs),

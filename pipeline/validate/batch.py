@@ -18,7 +18,6 @@ from pipeline.layout import Layout
 from pipeline.quality.config import QualityConfig
 from pipeline.reconcile.run import period_bounds, previous_period
 from pipeline.reference import REFERENCE_DIR
-from pipeline.validate.gx_runner import run_expectations
 
 
 @dataclass
@@ -96,7 +95,8 @@ def parameters(layout: Layout, source: str, config: QualityConfig) -> dict[str, 
     return values
 
 
-def _runnable(expectation: dict[str, Any], available: dict[str, Any], columns: list[str]) -> bool:
+def runnable(expectation: dict[str, Any], available: dict[str, Any], columns: list[str]) -> bool:
+    """Whether the expectation's parameters are known (history, minimum wage) and its column exists."""
     needed = [
         v["$PARAMETER"] for v in expectation["kwargs"].values() if isinstance(v, dict) and "$PARAMETER" in v
     ]
@@ -113,51 +113,15 @@ def columns_frame(source: str, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(columns=names)
 
 
-def check_file(
-    source: str,
-    file: str,
-    columns: list[str],
-    rows: pd.DataFrame | None,
-    expectations: list[dict[str, Any]],
-    values: dict[str, Any],
-    config: QualityConfig,
+def record(
     outcome: BatchOutcome,
-) -> None:
-    """Run the file-level expectations: on its header alone when `rows` is None, else on its rows."""
-    if rows is None:
-        todo = [e for e in expectations if e["type"] == "expect_table_columns_to_match_set"]
-        frame = columns_frame(source, columns)
-    else:
-        todo = [e for e in expectations if e["type"] != "expect_table_columns_to_match_set"]
-        frame = rows
-    todo = [e for e in todo if _runnable(e, values, list(frame.columns))]
-    if not todo:
-        return
-    _record(run_expectations(f"{source}:{file}", frame, todo, values)[1], todo, config, outcome, file)
-
-
-def check_source(
-    source: str,
-    frame: pd.DataFrame,
-    expectations: list[dict[str, Any]],
-    values: dict[str, Any],
-    config: QualityConfig,
-    outcome: BatchOutcome,
-) -> None:
-    todo = [e for e in expectations if _runnable(e, values, list(frame.columns))]
-    if not todo:
-        return
-    _record(run_expectations(source, frame, todo, values)[1], todo, config, outcome, None)
-
-
-def _record(
     summary: list[dict[str, Any]],
     expectations: list[dict[str, Any]],
     config: QualityConfig,
-    outcome: BatchOutcome,
     file: str | None,
 ) -> None:
-    by_check = {e["meta"]["check"]: e for e in expectations}
+    """Turn the batch expectations' results into verdicts (row rules in `summary` are skipped)."""
+    by_check = {e["meta"]["check"]: e for e in expectations if e["meta"].get("batch")}
     for result in summary:
-        expectation = by_check[result["check"]]
-        outcome.record(expectation, result, config.severity(result["check"]), file)
+        if result["check"] in by_check:
+            outcome.record(by_check[result["check"]], result, config.severity(result["check"]), file)

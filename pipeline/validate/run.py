@@ -13,6 +13,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from pipeline.contract import REGISTRY_SOURCES, SOURCES, empty_relation_sql
 from pipeline.errors import RekonError
 from pipeline.ingest.run import INGEST_REPORT
@@ -20,7 +22,7 @@ from pipeline.layout import Layout
 from pipeline.quality.config import load_config
 from pipeline.reference import regency_codes
 from pipeline.validate import batch
-from pipeline.validate.gx_runner import ROW_ID, run_expectations
+from pipeline.validate.gx_runner import ROW_ID, Validator
 from pipeline.validate.quarantine import reason_rank_sql
 from pipeline.validate.suites import load_suite, macros_sql
 
@@ -48,6 +50,16 @@ def _sql_text(value: Any) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+def _no_failures() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            ROW_ID: pd.Series([], dtype="int64"),
+            "reason": pd.Series([], dtype=str),
+            "check": pd.Series([], dtype=str),
+        }
+    )
+
+
 def validate_source(layout: Layout, source_name: str) -> dict[str, Any]:
     import duckdb
 
@@ -63,11 +75,14 @@ def validate_source(layout: Layout, source_name: str) -> dict[str, Any]:
     columns = ", ".join(LINEAGE + source.column_names)
     outcome = batch.BatchOutcome()
 
+    validator = Validator(docs_dir=layout.data_docs(source_name), run_name=f"rekon {layout.period}")
     readable = [e for e in ingest["files"] if e["status"] == "read"]
     for entry in readable:
-        batch.check_file(
-            source_name, entry["path"], entry["columns"], None, suite.file_checks, values, config, outcome
+        header = batch.columns_frame(source_name, entry["columns"])
+        _, result = validator.run(
+            f"{source_name}:{entry['path']}:header", header, suite.header_checks, values
         )
+        batch.record(outcome, result, suite.header_checks, config, entry["path"])
     usable = [e for e in readable if e["path"] not in outcome.held_back]
 
     con = duckdb.connect()
@@ -86,8 +101,18 @@ def validate_source(layout: Layout, source_name: str) -> dict[str, Any]:
             {"period": layout.period} if "$period" in helper else None,
         )
         frame = con.execute("select * from checked").df()
-        failures, summary = run_expectations(source_name, frame, suite.row_checks, values)
-        con.register("row_failures", failures)
+        # One validation per file, row rules and the file's batch expectations together: one
+        # result per file in Data Docs.
+        failures, summary = [], []
+        for file, rows in frame.groupby("_file", sort=True):
+            todo = suite.row_checks + [
+                e for e in suite.file_checks if batch.runnable(e, values, list(rows.columns))
+            ]
+            found, result = validator.run(f"{source_name}:{file}", rows, todo, values, docs=True)
+            failures.append(found)
+            summary += [{**r, "file": file} for r in result if not r["check"]]
+            batch.record(outcome, result, todo, config, file)
+        con.register("row_failures", pd.concat(failures) if failures else _no_failures())
         con.execute("create table failures as select * from row_failures")
         for expectation in suite.after_row_checks:
             key = ", ".join(expectation["meta"]["key"])
@@ -95,10 +120,12 @@ def validate_source(layout: Layout, source_name: str) -> dict[str, Any]:
                 f"select {ROW_ID}, row_number() over (partition by {key} order by _file, _row_number) "
                 f"as _occurrence from checked anti join failures using ({ROW_ID})"
             ).df()
-            more, more_summary = run_expectations(source_name, later, [expectation], values)
+            more, result = validator.run(
+                f"{source_name}:{expectation['meta']['reason']}", later, [expectation], values
+            )
             con.register("more_failures", more)
             con.execute("insert into failures select * from more_failures")
-            summary += more_summary
+            summary += result
         con.execute(
             f"""create table verdict as
             select {ROW_ID}, arg_min(reason, {reason_rank_sql()}) as reason,
@@ -107,10 +134,17 @@ def validate_source(layout: Layout, source_name: str) -> dict[str, Any]:
         )
         quarantined = con.execute(f"select {ROW_ID} from verdict").df()[ROW_ID]
         frame["_quarantined"] = frame[ROW_ID].isin(quarantined).astype("float64")
-        for file, rows in frame.groupby("_file", sort=True):
-            batch.check_file(source_name, file, [], rows, suite.file_checks, values, config, outcome)
-        batch.check_source(source_name, frame, suite.source_checks, values, config, outcome)
+        after = suite.file_checks_after_row_checks
+        for file, rows in frame[["_file", "_quarantined"]].groupby("_file", sort=True):
+            todo = [e for e in after if batch.runnable(e, values, list(rows.columns))]
+            _, result = validator.run(f"{source_name}:{file}:share", rows, todo, values)
+            batch.record(outcome, result, todo, config, file)
+        todo = [e for e in suite.source_checks if batch.runnable(e, values, list(frame.columns))]
+        if todo:
+            _, result = validator.run(source_name, frame, todo, values)
+            batch.record(outcome, result, todo, config, None)
         del frame
+        validator.build_docs()
 
         source_errors = [r for r in outcome.errors if r["file"] is None]
         if source_errors:

@@ -36,9 +36,19 @@ class SuiteFiles:
         return self._select(None, after_row_checks=True)
 
     @property
+    def header_checks(self) -> list[dict[str, Any]]:
+        """Batch expectations on each file's header."""
+        return [e for e in self._select("file") if e["type"] == "expect_table_columns_to_match_set"]
+
+    @property
     def file_checks(self) -> list[dict[str, Any]]:
-        """Batch expectations on each file: its header, or its rows."""
-        return self._select("file")
+        """Batch expectations on each file's rows, run with the row rules."""
+        return [e for e in self._select("file") if e["type"] != "expect_table_columns_to_match_set"]
+
+    @property
+    def file_checks_after_row_checks(self) -> list[dict[str, Any]]:
+        """Batch expectations on each file once its rows are judged (quarantine share)."""
+        return self._select("file", after_row_checks=True)
 
     @property
     def source_checks(self) -> list[dict[str, Any]]:

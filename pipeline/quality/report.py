@@ -1,0 +1,208 @@
+"""`quality.html`: what came in, what was held back and why, for operators; readable offline.
+
+Built from the validation reports of the run, the quarantined rows (with a few masked examples
+per reason) and the manifests of earlier periods (for the trend chart). No JavaScript, no
+external assets: one self-contained file.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pipeline.contract import SOURCES
+from pipeline.layout import Layout
+
+EXAMPLES_PER_REASON = 3
+TREND_PERIODS = 6
+
+
+def load_reports(layout: Layout) -> dict[str, dict[str, Any]]:
+    reports = {}
+    for source in SOURCES:
+        path = layout.validation_report(source)
+        if path.exists():
+            reports[source] = json.loads(path.read_text())
+    return reports
+
+
+def _mask_nik(value: str | None) -> str:
+    if not value:
+        return ""
+    return value[:6] + "*" * max(len(value) - 10, 0) + value[-4:] if len(value) >= 10 else "*" * len(value)
+
+
+def _mask_name(value: str | None) -> str:
+    return f"{value.strip()[0]}." if value and value.strip() else ""
+
+
+def examples(layout: Layout) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """A few quarantined rows per (source, reason), personal data masked."""
+    import duckdb
+
+    found: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for source in SOURCES:
+        quarantine, bronze = layout.quarantine(source), layout.bronze(source)
+        if not quarantine.exists():
+            continue
+        con = duckdb.connect()
+        rows = con.execute(
+            f"""select reason, file, row_number, detail from read_parquet('{quarantine}')
+                qualify row_number() over (partition by reason order by file, row_number nulls first)
+                    <= {EXAMPLES_PER_REASON}
+                order by reason, file, row_number nulls first"""
+        ).fetchall()
+        values: dict[tuple[str, int], dict[str, Any]] = {}
+        columns = set(SOURCES[source].column_names)
+        if list(bronze.glob("*.parquet")) and {"nik", "full_name"} & columns:
+            wanted = [c for c in ("nik", "full_name") if c in columns]
+            keys = [(f, n) for _, f, n, _ in rows if n is not None]
+            if keys:
+                con.execute("create table wanted (file varchar, row_number bigint)")
+                con.executemany("insert into wanted values (?, ?)", keys)
+                for file, number, *cells in con.execute(
+                    f"""select b._file, b._row_number, {", ".join("b." + c for c in wanted)}
+                        from read_parquet('{bronze}/*.parquet') as b
+                        join wanted on wanted.file = b._file and wanted.row_number = b._row_number"""
+                ).fetchall():
+                    values[(file, number)] = dict(zip(wanted, cells, strict=True))
+        con.close()
+        for reason, file, number, detail in rows:
+            cells = values.get((file, number), {})
+            found.setdefault((source, reason), []).append(
+                {
+                    "file": file,
+                    "row_number": number,
+                    "detail": detail,
+                    "nik": _mask_nik(cells.get("nik")),
+                    "name": _mask_name(cells.get("full_name")),
+                }
+            )
+    return found
+
+
+def trend(layout: Layout, current_inputs: list[dict[str, Any]]) -> dict[str, list[tuple[str, float | None]]]:
+    """Quarantine share per source over the last periods, from the published manifests."""
+    periods: dict[str, list[dict[str, Any]]] = {}
+    root = layout.published_root
+    if root.exists():
+        for folder in sorted(root.iterdir()):
+            manifest = folder / "manifest.json"
+            if folder.name < layout.period and manifest.exists():
+                periods[folder.name] = json.loads(manifest.read_text())["inputs"]
+    periods[layout.period] = current_inputs
+    chosen = sorted(periods)[-TREND_PERIODS:]
+    series: dict[str, list[tuple[str, float | None]]] = {}
+    for source in SOURCES:
+        points = []
+        for period in chosen:
+            inputs = [i for i in periods[period] if i.get("source") == source]
+            received = sum(i["rows_received"] for i in inputs)
+            quarantined = sum(i["rows_quarantined"] for i in inputs)
+            points.append((period, quarantined / received if received else None))
+        if any(share is not None for _, share in points):
+            series[source] = points
+    return series
+
+
+def write_quality_report(
+    layout: Layout, out: Path, inputs: list[dict[str, Any]], data_docs: dict[str, str]
+) -> Path:
+    """Write quality.html to `out`; `data_docs` maps source -> relative link to its site."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    reports = load_reports(layout)
+    counts = _reason_counts(layout)
+    env = Environment(
+        loader=FileSystemLoader(Path(__file__).parent), autoescape=select_autoescape(["html", "j2"])
+    )
+    html = env.get_template("quality.html.j2").render(
+        period=layout.period,
+        files=sorted(inputs, key=lambda i: (i.get("source", ""), i["path"])),
+        counts=counts,
+        examples=examples(layout),
+        failed=[
+            {**r, "source": source}
+            for source, report in reports.items()
+            for r in report.get("batch_expectations", [])
+            if not r["success"]
+        ],
+        chart=_chart(trend(layout, inputs)),
+        data_docs=data_docs,
+        totals={
+            "received": sum(i["rows_received"] for i in inputs),
+            "accepted": sum(i["rows_accepted"] for i in inputs),
+            "quarantined": sum(i["rows_quarantined"] for i in inputs),
+            "files_quarantined": sum(i["status"] in ("quarantined", "held_back") for i in inputs),
+        },
+    )
+    out.write_text(html, encoding="utf-8")
+    return out
+
+
+def _reason_counts(layout: Layout) -> list[dict[str, Any]]:
+    import duckdb
+
+    files = [layout.quarantine(s) for s in SOURCES if layout.quarantine(s).exists()]
+    if not files:
+        return []
+    paths = ", ".join(f"'{p}'" for p in files)
+    rows = duckdb.sql(
+        f"""select source, reason, count(*) filter (where row_number is not null) as rows,
+                   count(*) filter (where row_number is null) as files
+            from read_parquet([{paths}]) group by all order by source, reason"""
+    ).fetchall()
+    return [{"source": s, "reason": r, "rows": n, "files": f} for s, r, n, f in rows]
+
+
+_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf"]
+
+
+def _chart(series: dict[str, list[tuple[str, float | None]]]) -> dict[str, Any]:
+    """Geometry for an inline SVG line chart: x = period, y = quarantine share (0..max)."""
+    if not series:
+        return {"lines": [], "periods": []}
+    periods = [p for p, _ in next(iter(series.values()))]
+    top = max((v for points in series.values() for _, v in points if v is not None), default=0) or 0.01
+    top = min(1.0, top * 1.2)
+    width, height, left, bottom = 640, 240, 50, 30
+    step = (width - left - 20) / max(len(periods) - 1, 1)
+    lines = []
+    for i, (source, points) in enumerate(series.items()):
+        coords = [
+            (left + j * step, height - bottom - (v / top) * (height - bottom - 10))
+            for j, (_, v) in enumerate(points)
+            if v is not None
+        ]
+        lines.append(
+            {
+                "source": source,
+                "colour": _COLOURS[i % len(_COLOURS)],
+                "points": " ".join(f"{x:.1f},{y:.1f}" for x, y in coords),
+                "dots": coords,
+                "last": points[-1][1],
+            }
+        )
+    ticks = [(left + j * step, p) for j, p in enumerate(periods)]
+    return {
+        "lines": lines,
+        "periods": ticks,
+        "top": top,
+        "width": width,
+        "height": height,
+        "bottom": bottom,
+        "left": left,
+    }
+
+
+def docs_links(layout: Layout, relative_to: Path) -> dict[str, str]:
+    """Source -> link to its Data Docs index, relative to the folder the link is written in."""
+    import os
+
+    links = {}
+    for source in SOURCES:
+        index = layout.data_docs(source) / "index.html"
+        if index.exists():
+            links[source] = os.path.relpath(index, relative_to)
+    return links
