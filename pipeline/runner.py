@@ -44,7 +44,8 @@ def _ingest_and_validate(period: str, landing: Path, data: Path, progress: Progr
         progress(
             f"[{i}/{len(sources)}] {source}: {ingested['files']} file(s), "
             f"{result['rows_received']:,} rows, {result['rows_accepted']:,} accepted, "
-            f"{result['rows_quarantined']:,} quarantined{unreadable}{warnings} ({time.perf_counter() - t0:.1f} s)"
+            f"{result['rows_quarantined']:,} quarantined{unreadable}{warnings} "
+            f"({time.perf_counter() - t0:.1f} s)"
         )
     return validated
 

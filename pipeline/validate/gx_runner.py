@@ -8,8 +8,8 @@ source's Data Docs site.
 from __future__ import annotations
 
 import itertools
-import shutil
 import logging
+import shutil
 from pathlib import Path
 from typing import Any
 
