@@ -6,17 +6,32 @@ Monthly reconciliation of employers and workers against the BPJS Ketenagakerjaan
 A run reconciles one **period** (`YYYY-MM`): the calendar month before the run's logical date.
 The scheduled run that fires at 00:00 UTC on 1 November 2026 reconciles `2026-10`; so does a
 manual run triggered with any logical date in November 2026, which is how to redo a month.
-The period comes from the run's `data_interval_start`, never from the wall clock, so a retry
-or a rerun months later reprocesses the same month.
+The period comes from the run's `data_interval_start`, never from the wall clock, so a retry,
+a cleared task or a backfill months later reprocesses the same month.
 
 | task | does |
 |---|---|
-| `settings` | resolves the period and the folders, once for the whole run |
-| `check_delivery` | lists the delivered sources; fails when a required registry extract is missing |
-| `source.ingest` | one mapped instance per delivered source: landing files -> typed Parquet |
-| `source.validate` | runs that source's expectation suite; splits accepted / quarantined rows |
-| `reconcile` | builds the DuckDB models for the period |
-| `publish` | writes `<data>/published/<YYYY-MM>/` and swaps it into place atomically |
+| `settings` | the period, the folders and the run's claim name, once for the whole run |
+| `wait_for_delivery` | waits (up to 3 days) for the delivery: see below |
+| `claim_period` | waits until no other run works on the period, then claims it |
+| `check_delivery` | lists the delivered sources |
+| `ingest` | one mapped instance per delivered source: landing files -> typed Parquet |
+| `validate` | one per source, after **all** ingests (batch expectations read other sources) |
+| `prepare_partitions` | resolves employer identity once; splits rows by their employer's province |
+| `reconcile_partition` | one per province present: its employers' models, in its own DuckDB file |
+| `merge` | the provinces' marts and the national models into the period's database |
+| `publish` | writes `<data>/published/<YYYY-MM>/` atomically; updates the `rekon_published` asset |
+| `release_period` | teardown: gives up the claim, whether the run succeeded or not |
+
+A delivery is complete when `<landing>/<period>/_READY` is there, or, unless the run's
+`require_ready_marker` param is true, when the registry extracts are. A `_READY` marker without
+a registry extract fails the run at once: waiting would not mend it.
+
+Safe reruns: every task rewrites its own outputs whole and swaps them into place, so clearing
+any task (Airflow clears the claim and its teardown with it) or the whole run publishes the
+same files again. Runs of different periods (a backfill) are independent; two runs of the same
+period never interleave: the second waits in `claim_period`, and `rekon run` refuses to start
+on a claimed period.
 
 Folders: Airflow Variables `rekon_landing` and `rekon_data`, else the environment variables
 `REKON_LANDING` and `REKON_DATA`, else `var/landing` and `var/data` next to the `dags/` folder.
@@ -34,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 import pendulum
-from airflow.sdk import CronTriggerTimetable, dag, task, task_group
+from airflow.sdk import Asset, CronTriggerTimetable, Param, PokeReturnValue, dag, task
 from dateutil.relativedelta import relativedelta
 
 # Defaults for a checkout or an image where dags/ sits next to var/ (the repo layout).
@@ -44,6 +59,17 @@ _FOLDERS = {
     "data": ("rekon_data", "REKON_DATA", _ROOT / "var" / "data"),
 }
 
+# Updated by every successful publish, with the period and folder in the event's extra;
+# dags/rekon_branch_summaries.py is scheduled on it.
+PUBLISHED = Asset(name="rekon_published", uri="rekon://published", group="rekon")
+
+# Extracts trickle in over the first days of the month: poke rarely, give up after 3 days.
+DELIVERY_POKE = timedelta(minutes=15)
+DELIVERY_TIMEOUT = timedelta(days=3)
+# Another run of the same period finishes within hours (a backfill's run, a manual rerun).
+CLAIM_POKE = timedelta(minutes=1)
+CLAIM_TIMEOUT = timedelta(hours=12)
+
 
 def _folder(name: str) -> str:
     """Resolve a folder at run time: Airflow Variable, then environment, then default."""
@@ -51,6 +77,23 @@ def _folder(name: str) -> str:
 
     variable, env, default = _FOLDERS[name]
     return str(Variable.get(variable, default=None) or os.environ.get(env) or default)
+
+
+def _run_is_over(claimant: str) -> bool:
+    """Whether the DAG run named in a claim (`airflow:<dag_id>:<run_id>`) is no longer active."""
+    from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
+
+    kind, _, rest = claimant.partition(":")
+    dag_id, _, run_id = rest.partition(":")
+    if kind != "airflow" or not run_id:
+        return False  # not a DAG run's claim: leave it to a person
+    try:
+        state = RuntimeTaskInstance.get_dagrun_state(dag_id=dag_id, run_id=run_id)
+    except Exception as exc:  # the run was deleted: its claim is stale
+        if "not found" in str(exc).lower() or "NOT_FOUND" in str(exc):
+            return True
+        raise
+    return str(state) not in ("queued", "running")
 
 
 @dag(
@@ -66,6 +109,13 @@ def _folder(name: str) -> str:
     # A run can need gigabytes (DuckDB joins over millions of payroll rows): one month at a
     # time keeps a backfill from overloading the workers.
     max_active_runs=1,
+    params={
+        "require_ready_marker": Param(
+            False,
+            type="boolean",
+            description="Wait for the agencies' _READY marker even when the registry extracts are there.",
+        )
+    },
     default_args={
         "owner": "rekon",
         # Extracts land late or a worker dies: retries at 5, 10, 20 and 40 minutes ride that out.
@@ -78,7 +128,10 @@ def _folder(name: str) -> str:
 )
 def rekon_monthly() -> None:
     @task(multiple_outputs=True)
-    def settings(data_interval_start: pendulum.DateTime | None = None) -> dict[str, str]:
+    def settings(
+        data_interval_start: pendulum.DateTime | None = None,
+        dag_run: Any = None,
+    ) -> dict[str, str]:
         # Resolved once per run and passed on, so a retry hours later cannot switch folders.
         if data_interval_start is None:
             raise ValueError("rekon_monthly needs a data interval to know which month to reconcile")
@@ -86,52 +139,118 @@ def rekon_monthly() -> None:
             "period": pendulum.instance(data_interval_start).in_timezone("UTC").strftime("%Y-%m"),
             "landing": _folder("landing"),
             "data": _folder("data"),
+            # The same after a clear: a cleared run takes its own claim back.
+            "claimant": f"airflow:{dag_run.dag_id}:{dag_run.run_id}",
         }
 
-    @task
-    def check_delivery(period: str, landing: str) -> list[str]:
-        from pipeline.steps import sources_present
+    @task.sensor(poke_interval=DELIVERY_POKE, timeout=DELIVERY_TIMEOUT, mode="reschedule")
+    def wait_for_delivery(period: str, landing: str, params: dict[str, Any] | None = None) -> PokeReturnValue:
+        from airflow.sdk.exceptions import AirflowFailException
 
+        from pipeline.errors import MissingRegistryError
+        from pipeline.steps import delivery_status
+
+        try:
+            status = delivery_status(period, landing, bool((params or {}).get("require_ready_marker")))
+        except MissingRegistryError as incomplete:
+            # Marked complete yet without a registry: no retry or wait will fix the delivery.
+            raise AirflowFailException(str(incomplete)) from None
+        print(f"delivery {period}: {status['detail']}")
+        return PokeReturnValue(is_done=status["ready"], xcom_value=status.get("sources"))
+
+    @task.sensor(poke_interval=CLAIM_POKE, timeout=CLAIM_TIMEOUT, mode="reschedule")
+    def claim_period(period: str, data: str, claimant: str) -> PokeReturnValue:
+        from pipeline.steps import claim_period as claim
+
+        holder = claim(period, data, claimant, _run_is_over)
+        if holder:
+            print(f"waiting for {period}: {holder}")
+        return PokeReturnValue(is_done=holder is None, xcom_value=claimant)
+
+    @task
+    def check_delivery(period: str, landing: str, data: str, claimant: str) -> list[str]:
+        from pipeline.steps import check_claim, sources_present
+
+        check_claim(period, data, claimant)
         return sources_present(period, landing)
 
-    @task
-    def ingest(period: str, landing: str, data: str, source: str) -> dict[str, Any]:
+    @task(map_index_template="{{ source }}")
+    def ingest(period: str, landing: str, data: str, claimant: str, source: str) -> dict[str, Any]:
+        from pipeline.steps import check_claim
         from pipeline.steps import ingest as ingest_step
 
+        check_claim(period, data, claimant)
         return ingest_step(period, landing, data, source)
 
-    @task
-    def validate(period: str, data: str, source: str, ingested: dict[str, Any]) -> dict[str, Any]:
-        # `ingested` is taken only so that validate waits for this source's ingest, not all of them.
+    @task(map_index_template="{{ source }}")
+    def validate(period: str, data: str, claimant: str, source: str) -> dict[str, Any]:
+        from pipeline.steps import check_claim
         from pipeline.steps import validate as validate_step
 
+        check_claim(period, data, claimant)
         return validate_step(period, data, source)
 
-    @task_group(group_id="source")
-    def per_source(period: str, landing: str, data: str, source: str) -> None:
-        validate(period, data, source, ingest(period, landing, data, source))
+    @task
+    def prepare_partitions(period: str, data: str, claimant: str) -> list[str]:
+        from pipeline.steps import check_claim, reconcile_prepare
+
+        check_claim(period, data, claimant)
+        return reconcile_prepare(period, data)["partitions"]
+
+    @task(map_index_template="{{ partition }}")
+    def reconcile_partition(period: str, data: str, claimant: str, partition: str) -> dict[str, Any]:
+        from pipeline.steps import check_claim
+        from pipeline.steps import reconcile_partition as build
+
+        check_claim(period, data, claimant)
+        result = build(period, data, partition)
+        # Per-table timings stay in the log; XCom carries the summary only.
+        return {k: result[k] for k in ("partition", "employers", "rows", "seconds")}
 
     @task
-    def reconcile(period: str, data: str) -> dict[str, Any]:
-        from pipeline.steps import reconcile as reconcile_step
+    def merge(period: str, data: str, claimant: str) -> dict[str, Any]:
+        from pipeline.steps import check_claim, reconcile_merge
 
-        return reconcile_step(period, data)
+        check_claim(period, data, claimant)
+        return {k: v for k, v in reconcile_merge(period, data).items() if k != "model_seconds"}
 
-    @task
-    def publish(period: str, data: str, reconciled: dict[str, Any]) -> dict[str, Any]:
-        # `reconciled` only orders publish after reconcile; the models are on disk under data/.
+    @task(outlets=[PUBLISHED])
+    def publish(period: str, data: str, claimant: str, outlet_events: Any = None) -> dict[str, Any]:
+        from pipeline.steps import check_claim
         from pipeline.steps import publish as publish_step
 
-        return publish_step(period, data)
+        check_claim(period, data, claimant)
+        published = publish_step(period, data)
+        outlet_events[PUBLISHED].extra = {"period": period, "data": data, "published": published["published"]}
+        return {k: published[k] for k in ("published", "findings", "rows_received", "rows_quarantined")}
+
+    @task
+    def release_period(period: str, data: str, claimant: str) -> bool:
+        from pipeline.steps import release_period as release
+
+        return release(period, data, claimant)
 
     run = settings()
-    period, landing, data = run["period"], run["landing"], run["data"]
-    sources = per_source.partial(period=period, landing=landing, data=data).expand(
-        source=check_delivery(period, landing)
-    )
-    reconciled = reconcile(period, data)
-    sources >> reconciled
-    publish(period, data, reconciled)
+    period, landing, data, claimant = run["period"], run["landing"], run["data"], run["claimant"]
+    delivered = wait_for_delivery(period, landing)
+    claimed = claim_period(period, data, claimant)
+    sources = check_delivery(period, landing, data, claimant)
+    delivered >> claimed >> sources
+
+    work = {"period": period, "data": data, "claimant": claimant}
+    ingested = ingest.partial(landing=landing, **work).expand(source=sources)
+    validated = validate.partial(**work).expand(source=sources)
+    # Not per source: validating registry/participants reads registry/employers' ingested files.
+    ingested >> validated
+
+    partitions = prepare_partitions(**work)
+    validated >> partitions
+    built = reconcile_partition.partial(**work).expand(partition=partitions)
+    merged = merge(**work)
+    built >> merged
+    published = publish(**work)
+    merged >> published
+    published >> release_period(**work).as_teardown(setups=claimed)
 
 
 rekon_monthly()

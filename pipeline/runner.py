@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import fcntl
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from pipeline import steps
-from pipeline.errors import RekonError
+from pipeline import claim, steps
 from pipeline.layout import Layout
 
 Progress = Callable[[str], None]
@@ -18,13 +16,10 @@ Progress = Callable[[str], None]
 
 @contextmanager
 def period_lock(layout: Layout) -> Iterator[None]:
-    """Two runs of the same period must never interleave: the second one fails at once."""
-    layout.work.mkdir(parents=True, exist_ok=True)
-    with (layout.work / ".lock").open("w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise RekonError(f"another run of {layout.period} is in progress on {layout.data}") from None
+    """Two runs of the same period must never interleave: the second one fails at once, whether
+    the first is another `rekon run` or an Airflow DAG run that has claimed the period."""
+    with claim.exclusive(layout):
+        claim.refuse_if_claimed(layout)
         yield
 
 

@@ -6,9 +6,11 @@ JSON-serialisable metadata (paths and counts): exactly what an Airflow task pass
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pipeline.errors import MissingRegistryError
 from pipeline.layout import Layout
 
 
@@ -50,3 +52,82 @@ def publish(period: str, data: str | Path) -> dict[str, Any]:
     from pipeline.publish.run import publish_period
 
     return publish_period(Layout(Path(data), period))
+
+
+def reconcile_prepare(period: str, data: str | Path) -> dict[str, Any]:
+    """Partitioned reconcile, step 1: resolve employer identity once, split rows by province."""
+    from pipeline.reconcile.partition import prepare_partitions
+
+    return prepare_partitions(Layout(Path(data), period))
+
+
+def reconcile_partition(period: str, data: str | Path, partition: str) -> dict[str, Any]:
+    """Partitioned reconcile, step 2 (one per partition, in parallel): its own DuckDB file."""
+    from pipeline.reconcile.partition import build_partition
+
+    return build_partition(Layout(Path(data), period), partition)
+
+
+def reconcile_merge(period: str, data: str | Path) -> dict[str, Any]:
+    """Partitioned reconcile, step 3: the partitions' marts and the national models into the
+    period's database, the same tables `reconcile` builds, for `publish`."""
+    from pipeline.reconcile.partition import merge_partitions
+
+    return merge_partitions(Layout(Path(data), period))
+
+
+READY_MARKER = "_READY"
+
+
+def delivery_status(period: str, landing: str | Path, require_marker: bool = False) -> dict[str, Any]:
+    """Is the period's delivery complete? `ready` once the agencies' `_READY` marker is there, or
+    (unless `require_marker`) once the required registry extracts are.
+
+    Raises MissingRegistryError when the marker says complete but a registry extract is missing:
+    waiting longer would not help."""
+    from pipeline.ingest.discover import discover
+
+    root = Path(landing) / period
+    marked = (root / READY_MARKER).is_file()
+    if not root.is_dir():
+        return {"ready": False, "detail": f"{root} does not exist yet"}
+    delivery = discover(Path(landing), period)
+    if marked:
+        delivery.require_registry()
+        return {"ready": True, "detail": f"{root / READY_MARKER} is there", "sources": delivery.sources()}
+    try:
+        delivery.require_registry()
+    except MissingRegistryError as missing:
+        return {"ready": False, "detail": f"no {READY_MARKER} marker yet and {missing}"}
+    if require_marker:
+        return {"ready": False, "detail": f"the registry is there but no {root / READY_MARKER} marker yet"}
+    return {"ready": True, "detail": f"the registry extracts are in {root}", "sources": delivery.sources()}
+
+
+def claim_period(
+    period: str, data: str | Path, owner: str, is_stale: Callable[[str], bool] = lambda _: False
+) -> str | None:
+    """Claim the period for a DAG run (see pipeline.claim). None when claimed, else who holds it."""
+    from pipeline.claim import try_claim
+
+    return try_claim(Layout(Path(data), period), owner, is_stale)
+
+
+def check_claim(period: str, data: str | Path, owner: str) -> None:
+    """Raise PeriodBusy unless `owner` owns the period: every DAG task checks before it works."""
+    from pipeline.claim import check_claim as check
+
+    check(Layout(Path(data), period), owner)
+
+
+def release_period(period: str, data: str | Path, owner: str) -> bool:
+    from pipeline.claim import release
+
+    return release(Layout(Path(data), period), owner)
+
+
+def branch_summaries(period: str, data: str | Path) -> dict[str, Any]:
+    """Per-branch-office summaries of a period's published findings (the second DAG)."""
+    from pipeline.summaries import write_branch_summaries
+
+    return write_branch_summaries(Layout(Path(data), period))

@@ -31,7 +31,7 @@ from pipeline.demo.records import LATE_FILE, build_period
 from pipeline.demo.roles import CASES, NOTES, ROLE_NAMES
 from pipeline.demo.survey import build_survey, coverage
 
-CHUNK_SIZE = 20_000
+CHUNK_SIZE = 10_000
 MIN_EMPLOYERS = len(CASES) + 20  # every planted case, plus ordinary employers to borrow from
 CATEGORIES = ("PWBD", "PDS_TK", "PDS_UPAH", "PDS_PROGRAM", "PROYEK")
 QUARANTINE_COLUMNS = ["source", "file", "row_number", "reason"]

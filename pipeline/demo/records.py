@@ -1,6 +1,6 @@
 """One period's records per source, still typed, rendered to files later.
 
-Each frame carries `ent` (the entity it belongs to, -1 for none) and `bad` (the quarantine
+Each frame carries `ent` (the entity it belongs to) and `bad` (the quarantine
 reason planted in the row, or missing). Identifier presence flags (`has_nib`, `has_npwp`) are
 kept next to the rendered identifier text so the truth never has to parse it.
 """

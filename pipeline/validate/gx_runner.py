@@ -1,8 +1,8 @@
 """Run expectations with Great Expectations' pandas engine and list the rows that fail them.
 
 GX has no working DuckDB backend (see DESIGN.md), so rows reach it as a pandas DataFrame.
-Validations that matter to operators go through a Checkpoint, which keeps their results for the
-source's Data Docs site.
+The results operators read (one per file, or per chunk of a large file) are kept and rendered
+into the source's Data Docs site.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ class Validator:
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
         self.docs_dir = docs_dir
         self.run_name = run_name
+        self._kept_suites: set[str] = set()
         if docs_dir is not None:
             shutil.rmtree(docs_dir, ignore_errors=True)  # a rerun's site shows that run only
             docs_dir.mkdir(parents=True, exist_ok=True)
@@ -70,15 +71,13 @@ class Validator:
         frame: pd.DataFrame,
         expectations: list[dict[str, Any]],
         parameters: dict[str, Any],
-        docs: bool = False,
-    ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    ) -> tuple[pd.DataFrame, list[dict[str, Any]], Any]:
         """Validate `frame` as the batch `name`.
 
         Returns the failing rows, one per (row, expectation) with `_row_id`, `reason`, `check`
-        (only when the frame has a `_row_id` column and the expectation a `meta.reason`), and a
-        JSON-able summary per expectation. With `docs`, the result goes to the Data Docs site.
+        (only when the frame has a `_row_id` column and the expectation a `meta.reason`), a
+        JSON-able summary per expectation, and GX's own result (for `keep`).
         """
-        gx = self._gx
         name = name.replace("/", "__")  # GX stores results under file names built from it
         with_rows = ROW_ID in frame.columns
         result_format = (
@@ -91,24 +90,41 @@ class Validator:
             else {"result_format": "SUMMARY"}
         )
         source_name = f"batch-{next(self._names)}"
-        batch_definition = (
+        batch = (
             self.context.data_sources.add_pandas(source_name)
             .add_dataframe_asset(name)
             .add_batch_definition_whole_dataframe("whole")
+            .get_batch(batch_parameters={"dataframe": frame})
         )
-        suite = gx.ExpectationSuite(name=name.split(":")[0], expectations=expectations)
+        suite = self._gx.ExpectationSuite(name=name.split(":")[0], expectations=expectations)
         try:
-            if docs and self.docs_dir is not None:
-                result = self._checkpoint(
-                    source_name, batch_definition, suite, result_format, frame, parameters
-                )
-            else:
-                result = batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(
-                    suite, result_format=result_format, expectation_parameters=parameters
-                )
+            result = batch.validate(suite, result_format=result_format, expectation_parameters=parameters)
         finally:
             self.context.data_sources.delete(source_name)  # releases the frame
-        return _failures(name, result, with_rows)
+        return (*_failures(name, result, with_rows), result)
+
+    def keep(self, name: str, suite: dict[str, Any], result: Any) -> None:
+        """Keep a validation result (made here or in a worker process) for the Data Docs site."""
+        from great_expectations.core.run_identifier import RunIdentifier
+        from great_expectations.data_context.types.resource_identifiers import (
+            ExpectationSuiteIdentifier,
+            ValidationResultIdentifier,
+        )
+
+        suite_name = suite["name"]
+        if suite_name not in self._kept_suites:
+            self.context.suites.add_or_update(self._gx.ExpectationSuite(**suite))
+            self._kept_suites.add(suite_name)
+        suite_id = ExpectationSuiteIdentifier(name=suite_name)
+        self.context.validation_results_store.store_validation_results(
+            suite_validation_result=result,
+            suite_validation_result_identifier=ValidationResultIdentifier(
+                expectation_suite_identifier=suite_id,
+                run_id=RunIdentifier(run_name=self.run_name),
+                batch_identifier=name.replace("/", "__"),
+            ),
+            expectation_suite_identifier=suite_id,
+        )
 
     def build_docs(self) -> Path | None:
         """Render the Data Docs site from every result kept so far; return its index page."""
@@ -116,28 +132,6 @@ class Validator:
             return None
         self.context.build_data_docs(site_names=[DOCS_SITE])
         return self.docs_dir / "index.html"
-
-    def _checkpoint(self, key, batch_definition, suite, result_format, frame, parameters):
-        gx = self._gx
-        suite = self.context.suites.add_or_update(suite)
-        definition = self.context.validation_definitions.add(
-            gx.ValidationDefinition(name=key, data=batch_definition, suite=suite)
-        )
-        checkpoint = gx.Checkpoint(
-            name=f"checkpoint-{key}",
-            validation_definitions=[definition],
-            # The results are kept in the context's store; the site is built once, by `build_docs`.
-            actions=[],
-            result_format=result_format,
-        )
-        from great_expectations.core.run_identifier import RunIdentifier
-
-        outcome = checkpoint.run(
-            batch_parameters={"dataframe": frame},
-            expectation_parameters=parameters,
-            run_id=RunIdentifier(run_name=self.run_name),
-        )
-        return next(iter(outcome.run_results.values()))
 
 
 def _failures(name: str, result, with_rows: bool) -> tuple[pd.DataFrame, list[dict[str, Any]]]:

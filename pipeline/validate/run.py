@@ -21,7 +21,7 @@ from pipeline.ingest.run import INGEST_REPORT
 from pipeline.layout import Layout
 from pipeline.quality.config import load_config
 from pipeline.reference import regency_codes
-from pipeline.validate import batch
+from pipeline.validate import batch, parallel
 from pipeline.validate.gx_runner import ROW_ID, Validator
 from pipeline.validate.quarantine import reason_rank_sql
 from pipeline.validate.suites import load_suite, macros_sql
@@ -48,6 +48,11 @@ def _write(con, sql: str, path: Path) -> None:
 
 def _sql_text(value: Any) -> str:
     return "'" + str(value).replace("'", "''") + "'"
+
+
+def _columns(expectations: list[dict[str, Any]]) -> list[str]:
+    """The columns a list of expectations names, in a stable order."""
+    return sorted({e["kwargs"]["column"] for e in expectations if "column" in e["kwargs"]})
 
 
 def _no_failures() -> pd.DataFrame:
@@ -79,13 +84,14 @@ def validate_source(layout: Layout, source_name: str) -> dict[str, Any]:
     readable = [e for e in ingest["files"] if e["status"] == "read"]
     for entry in readable:
         header = batch.columns_frame(source_name, entry["columns"])
-        _, result = validator.run(
+        _, result, _ = validator.run(
             f"{source_name}:{entry['path']}:header", header, suite.header_checks, values
         )
         batch.record(outcome, result, suite.header_checks, config, entry["path"])
     usable = [e for e in readable if e["path"] not in outcome.held_back]
 
     con = duckdb.connect()
+    checked_path = layout.validation_report(source_name).with_suffix(".checked.parquet")
     try:
         con.execute(macros_sql())
         if usable:
@@ -100,27 +106,35 @@ def validate_source(layout: Layout, source_name: str) -> dict[str, Any]:
             f"from ({helper})",
             {"period": layout.period} if "$period" in helper else None,
         )
-        frame = con.execute("select * from checked").df()
-        # One validation per file, row rules and the file's batch expectations together: one
-        # result per file in Data Docs.
-        failures, summary = [], []
-        for file, rows in frame.groupby("_file", sort=True):
-            todo = suite.row_checks + [
-                e for e in suite.file_checks if batch.runnable(e, values, list(rows.columns))
-            ]
-            found, result = validator.run(f"{source_name}:{file}", rows, todo, values, docs=True)
+        _write(con, "select * from checked", checked_path)
+        file_rows = {
+            f: (lo, hi)
+            for f, lo, hi in con.execute(
+                f"select _file, min({ROW_ID}), max({ROW_ID}) from checked group by _file order by _file"
+            ).fetchall()
+        }
+
+        # Row rules, chunk by chunk (one Data Docs result per file, or per chunk of a big file).
+        failures = []
+        summary: list[dict[str, Any]] = []
+        chunks = parallel.plan_chunks([(f, lo, hi) for f, (lo, hi) in file_rows.items()])
+        for chunk, (found, result, gx_result) in parallel.validate_chunks(
+            checked_path, source_name, chunks, _columns(suite.row_checks), suite.row_checks, values, validator
+        ):
             failures.append(found)
-            summary += [{**r, "file": file} for r in result if not r["check"]]
-            batch.record(outcome, result, todo, config, file)
+            summary += [{**r, "file": chunk.file} for r in result]
+            validator.keep(parallel.chunk_label(chunk, file_rows), suite.suite, gx_result)
         con.register("row_failures", pd.concat(failures) if failures else _no_failures())
         con.execute("create table failures as select * from row_failures")
+
+        # Rules on otherwise valid rows only (duplicates: the first valid row is kept).
         for expectation in suite.after_row_checks:
             key = ", ".join(expectation["meta"]["key"])
             later = con.execute(
                 f"select {ROW_ID}, row_number() over (partition by {key} order by _file, _row_number) "
                 f"as _occurrence from checked anti join failures using ({ROW_ID})"
             ).df()
-            more, result = validator.run(
+            more, result, _ = validator.run(
                 f"{source_name}:{expectation['meta']['reason']}", later, [expectation], values
             )
             con.register("more_failures", more)
@@ -132,16 +146,24 @@ def validate_source(layout: Layout, source_name: str) -> dict[str, Any]:
                    string_agg(distinct "check", '; ' order by "check") as detail
             from failures group by {ROW_ID}"""
         )
-        quarantined = con.execute(f"select {ROW_ID} from verdict").df()[ROW_ID]
-        frame["_quarantined"] = frame[ROW_ID].isin(quarantined).astype("float64")
-        after = suite.file_checks_after_row_checks
-        for file, rows in frame[["_file", "_quarantined"]].groupby("_file", sort=True):
-            todo = [e for e in after if batch.runnable(e, values, list(rows.columns))]
-            _, result = validator.run(f"{source_name}:{file}:share", rows, todo, values)
-            batch.record(outcome, result, todo, config, file)
+
+        # Each file's batch expectations, on the columns they name.
+        per_file = suite.file_checks + suite.file_checks_after_row_checks
+        wanted = ", ".join([ROW_ID] + [f"checked.{c}" for c in _columns(per_file) if c != "_quarantined"])
+        for file, (first, last) in file_rows.items():
+            frame = con.execute(
+                f"select {wanted}, (verdict.{ROW_ID} is not null)::double as _quarantined "
+                f"from checked left join verdict using ({ROW_ID}) "
+                f"where checked.{ROW_ID} between {first} and {last}"
+            ).df()
+            todo = [e for e in per_file if batch.runnable(e, values, list(frame.columns))]
+            if todo:
+                _, result, _ = validator.run(f"{source_name}:{file}:batch", frame, todo, values)
+                batch.record(outcome, result, todo, config, file)
+        frame = con.execute(f"select {', '.join([ROW_ID, *_columns(suite.source_checks)])} from checked").df()
         todo = [e for e in suite.source_checks if batch.runnable(e, values, list(frame.columns))]
         if todo:
-            _, result = validator.run(source_name, frame, todo, values)
+            _, result, _ = validator.run(source_name, frame.drop(columns=[ROW_ID]), todo, values)
             batch.record(outcome, result, todo, config, None)
         del frame
         validator.build_docs()
@@ -189,6 +211,7 @@ def validate_source(layout: Layout, source_name: str) -> dict[str, Any]:
         )
     finally:
         con.close()
+        checked_path.unlink(missing_ok=True)
 
     report = _report(layout, source_name, ingest, per_file, outcome, summary)
     if source_name in REGISTRY_SOURCES and source_errors:

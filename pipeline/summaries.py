@@ -1,0 +1,78 @@
+"""Per-branch-office summaries of a period's publication, for the compliance teams' inboxes.
+
+`<data>/summaries/<period>/`: `branches.csv` (one row per branch office: findings and estimated
+monthly contributions per category) and `<branch_code>.csv` (that branch's findings in priority
+order, the columns a team follows up with). Read from the published `findings.parquet`, so a
+summary always matches a publication; rewritten whole and swapped into place on every run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import RekonError
+from pipeline.layout import Layout
+from pipeline.publish.swap import recover, staging_dir, swap_into_place
+
+BRANCH_COLUMNS = (
+    "priority, category, status, employer_key, employer_name, npp, regency_code, regency_name, "
+    "workers_affected, estimated_contribution_monthly, months_listed, first_seen_period, evidence"
+)
+
+# One row per branch office, the index a national team reads first.
+INDEX_SQL = """
+    select branch_code, any_value(branch_name) as branch_name, count(*) as findings,
+           count(*) filter (where status = 'BARU') as new_findings,
+           coalesce(sum(estimated_contribution_monthly), 0)::bigint as contribution_monthly,
+           count(*) filter (where category = 'PWBD') as pwbd,
+           count(*) filter (where category = 'PDS_TK') as pds_tk,
+           count(*) filter (where category = 'PDS_UPAH') as pds_upah,
+           count(*) filter (where category = 'PDS_PROGRAM') as pds_program,
+           count(*) filter (where category = 'PROYEK') as proyek
+    from findings group by branch_code order by branch_code"""
+
+
+def summaries_dir(layout: Layout) -> Path:
+    return layout.data / "summaries" / layout.period
+
+
+def _quote(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def write_branch_summaries(layout: Layout) -> dict[str, Any]:
+    import duckdb
+
+    findings = layout.published / "findings.parquet"
+    if not findings.exists():
+        raise RekonError(f"{layout.period} has no publication to summarise: {findings} is missing")
+    target = summaries_dir(layout)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    recover(target)
+    staging = staging_dir(target)
+    con = duckdb.connect()
+    try:
+        con.execute(f"create view findings as select * from read_parquet({_quote(findings)})")
+        branches = con.execute(INDEX_SQL).fetchall()
+        columns = [d[0] for d in con.description]
+        con.execute(
+            f"copy (select '{layout.period}' as period, * from ({INDEX_SQL})) "
+            f"to {_quote(staging / 'branches.csv')} (format csv, header true)"
+        )
+        for row in branches:
+            code = row[0]
+            if not code.replace("-", "").replace("_", "").isalnum():
+                raise RekonError(f"branch code {code!r} cannot be a file name")
+            con.execute(
+                f"copy (select {BRANCH_COLUMNS} from findings where branch_code = '{code}' "
+                f"order by priority) to {_quote(staging / (code + '.csv'))} (format csv, header true)"
+            )
+    finally:
+        con.close()
+    swap_into_place(staging, target)
+    listed = [dict(zip(columns, row, strict=True)) for row in branches]
+    for entry in listed:
+        entry["file"] = str(target / f"{entry['branch_code']}.csv")
+    return {"period": layout.period, "folder": str(target), "branches": listed}
+
