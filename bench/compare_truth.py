@@ -33,8 +33,9 @@ def compare(truth: Path, published: Path, tolerance: float = 0.005) -> list[str]
                 f"workers_affected {row.category} {row.employer_key}: truth {row.workers_affected_truth}, "
                 f"got {row.workers_affected_got}"
             )
-        want_c, got_c = float(row.estimated_contribution_monthly_truth or 0), float(
-            row.estimated_contribution_monthly_got or 0
+        want_c, got_c = (
+            float(row.estimated_contribution_monthly_truth or 0),
+            float(row.estimated_contribution_monthly_got or 0),
         )
         if abs(want_c - got_c) > tolerance * max(abs(want_c), 1):
             problems.append(

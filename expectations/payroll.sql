@@ -1,7 +1,12 @@
 select
-    *,
-    nik_regency(nik) as _nik_regency,
-    nik_birth_date(nik) as _nik_birth_date,
-    coalesce(employer_nib, employer_npwp) as _employer_id,
-    coalesce(period, $period) as _period
+    rows.*,
+    nik_regency(rows.nik) as _nik_regency,
+    nik_region.code is not null as _nik_regency_known,
+    nik_birth_date(rows.nik) as _nik_birth_date,
+    -- an absent optional code is fine: only a code that is there can be unknown
+    rows.work_regency_code is null or work_region.code is not null as _work_regency_known,
+    coalesce(rows.employer_nib, rows.employer_npwp) as _employer_id,
+    coalesce(rows.period, $period) as _period
 from rows
+left join regencies as nik_region on nik_region.code = nik_regency(rows.nik)
+left join regencies as work_region on work_region.code = rows.work_regency_code

@@ -1,5 +1,10 @@
 select
-    *,
-    nik_regency(nik) as _nik_regency,
-    nik_birth_date(nik) as _nik_birth_date
+    rows.*,
+    nik_regency(rows.nik) as _nik_regency,
+    nik_region.code is not null as _nik_regency_known,
+    nik_birth_date(rows.nik) as _nik_birth_date,
+    -- whether the participant's employer is in registry/employers (a batch expectation's input)
+    (employer.npp is not null)::double as _npp_known
 from rows
+left join regencies as nik_region on nik_region.code = nik_regency(rows.nik)
+left join employer_npps as employer on employer.npp = rows.npp

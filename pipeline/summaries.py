@@ -75,4 +75,3 @@ def write_branch_summaries(layout: Layout) -> dict[str, Any]:
     for entry in listed:
         entry["file"] = str(target / f"{entry['branch_code']}.csv")
     return {"period": layout.period, "folder": str(target), "branches": listed}
-

@@ -42,10 +42,10 @@ JP_CAPS = (("2023-03", 9_559_600), ("2024-03", 10_042_300), ("2025-03", 10_547_4
 CONSTRUCTION_SLICES = ((100_000_000, 21, 3), (500_000_000, 17, 2), (1_000_000_000, 13, 2),
                        (5_000_000_000, 11, 1), (None, 9, 1))
 
-# Provincial minimum wage (UMP) by (province, year). Kalimantan Tengah from DOMAIN.md; the Jawa
-# Barat figures are demo reference values agreed for the generator, not an official source.
-UMP = {("62", 2024): 3_261_616, ("62", 2025): 3_473_621, ("62", 2026): 3_686_138,
-       ("32", 2025): 2_191_238, ("32", 2026): 2_317_601}
+# Provincial minimum wage (UMP) by (province, year): Kalimantan Tengah, from DOMAIN.md, as in the
+# product's reference data (pipeline/reference/minimum_wages.csv). Other provinces have no figure
+# there, so their PWBD-without-payroll estimates are 0.
+UMP = {("62", 2024): 3_261_616, ("62", 2025): 3_473_621, ("62", 2026): 3_686_138}
 
 # Where demo employers are: mostly Kalimantan Tengah, some Jawa Barat, a few in Kalimantan Selatan
 # (a province with no UMP above, so PWBD estimates there are 0).

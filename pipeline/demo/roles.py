@@ -14,7 +14,7 @@ CASES: tuple[tuple[str, float, str], ...] = (
     ("pwbd_payroll", 0.03, "PWBD: not in the registry, has payroll for the period"),
     ("pwbd_permit_only", 0.015, "PWBD: AKTIF permit with declared workers, no payroll; "
                                 "estimate = declared x contribution on the Kalimantan Tengah UMP"),
-    ("pwbd_permit_only_jabar", 0.003, "PWBD: as above in Jawa Barat (32.15), Jawa Barat UMP"),
+    ("pwbd_permit_only_jabar", 0.003, "PWBD: as above in Jawa Barat (32.15), no UMP in the reference: 0"),
     ("pwbd_permit_only_no_ump", 0.002, "PWBD: as above in Kalimantan Selatan, no UMP: estimate 0"),
     ("pwbd_nonaktif", 0.006, "PWBD: registry row NONAKTIF (its participants NONAKTIF too)"),
     ("pwbd_orphan_npp", 0.002, "PWBD: AKTIF participants under an NPP with no registry row"),

@@ -13,6 +13,7 @@ from typing import Any
 import pyarrow as pa
 
 from pipeline.contract import SOURCES
+from pipeline.db import connect
 from pipeline.errors import MissingRegistryError, UnreadableFileError
 from pipeline.ingest.discover import discover
 from pipeline.ingest.readers import read_raw
@@ -60,7 +61,7 @@ def ingest_file(path: Path, relative: str, source_name: str, out: Path) -> dict[
         schema = first.schema.append(pa.field("_row_number", pa.int64()))
         reader = pa.RecordBatchReader.from_batches(schema, stream)
         tmp = out.with_suffix(".tmp")
-        con = duckdb.connect()
+        con = connect()
         try:
             con.execute(parser_macros())
             con.register("raw_rows", reader)

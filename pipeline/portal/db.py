@@ -4,10 +4,14 @@ code runs on the embedded SQLite file and on a production Postgres."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import (
     Boolean,
     Column,
+    Connection,
     Date,
     DateTime,
     Engine,
@@ -105,7 +109,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 (DB-API 
     # WAL lets page reads go on while a download's audit row is written; the timeout makes
     # concurrent writers wait for each other instead of failing with "database is locked".
     cursor.execute("pragma journal_mode=wal")
-    cursor.execute("pragma busy_timeout=10000")
+    cursor.execute("pragma busy_timeout=30000")
     cursor.execute("pragma foreign_keys=on")
     cursor.close()
 
@@ -114,10 +118,26 @@ def connect(url: str) -> Engine:
     """An engine for `url` with the portal's tables created if missing."""
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 10}, pool_size=20, max_overflow=40
+            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=20, max_overflow=40
         )
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
     metadata.create_all(engine, checkfirst=True)
     return engine
+
+
+_sqlite_writes = threading.Lock()
+
+
+@contextmanager
+def write(engine: Engine) -> Iterator[Connection]:
+    """A write transaction. SQLite has one writer at a time, and under load its busy-wait lets
+    some threads starve until "database is locked"; queueing this process's writers on a lock
+    first leaves SQLite's own wait to other processes only. Postgres needs no such queue."""
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as con:
+            yield con
+        return
+    with _sqlite_writes, engine.begin() as con:
+        yield con

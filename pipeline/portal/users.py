@@ -58,7 +58,7 @@ def add_user(engine: Engine, username: str, role: str, regions: tuple[str, ...],
         raise ValueError("an analis or supervisor needs --regions (province or regency codes)")
     password_hash = hash_password(password)
     now = db.utcnow()
-    with engine.begin() as con:
+    with db.write(engine) as con:
         if con.execute(select(db.users.c.id).where(db.users.c.username == username)).first():
             raise ValueError(f"user {username!r} exists already")
         con.execute(
@@ -95,7 +95,7 @@ def list_users(engine: Engine) -> list[User]:
 
 
 def set_active(engine: Engine, username: str, active: bool) -> None:
-    with engine.begin() as con:
+    with db.write(engine) as con:
         result = con.execute(
             update(db.users)
             .where(db.users.c.username == username)
@@ -111,7 +111,7 @@ def set_active(engine: Engine, username: str, active: bool) -> None:
 
 def set_password(engine: Engine, username: str, password: str) -> None:
     password_hash = hash_password(password)
-    with engine.begin() as con:
+    with db.write(engine) as con:
         result = con.execute(
             update(db.users)
             .where(db.users.c.username == username)

@@ -11,6 +11,7 @@ from typing import Any
 
 import pipeline
 from pipeline.contract import SOURCES
+from pipeline.db import connect
 from pipeline.layout import Layout
 from pipeline.publish.swap import recover, staging_dir, swap_into_place
 from pipeline.publish.workbook import write_workbook
@@ -97,7 +98,6 @@ def input_accounting(layout: Layout) -> list[dict[str, Any]]:
 
 
 def publish_period(layout: Layout) -> dict[str, Any]:
-    import duckdb
 
     target = layout.published
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -106,7 +106,7 @@ def publish_period(layout: Layout) -> dict[str, Any]:
     restricted = layout.data / "restricted" / layout.period
     restricted.mkdir(parents=True, exist_ok=True)
 
-    con = duckdb.connect(str(layout.warehouse), read_only=True)
+    con = connect(layout.warehouse, read_only=True)
     try:
         outputs = []
         for name, sql in TABLES.items():

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.contract import SOURCES
+from pipeline.db import connect
 from pipeline.layout import Layout
 
 EXAMPLES_PER_REASON = 3
@@ -39,14 +40,13 @@ def _mask_name(value: str | None) -> str:
 
 def examples(layout: Layout) -> dict[tuple[str, str], list[dict[str, Any]]]:
     """A few quarantined rows per (source, reason), personal data masked."""
-    import duckdb
 
     found: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for source in SOURCES:
         quarantine, bronze = layout.quarantine(source), layout.bronze(source)
         if not quarantine.exists():
             continue
-        con = duckdb.connect()
+        con = connect()
         rows = con.execute(
             f"""select reason, file, row_number, detail from read_parquet('{quarantine}')
                 qualify row_number() over (partition by reason order by file, row_number nulls first)
@@ -142,17 +142,20 @@ def write_quality_report(
 
 
 def _reason_counts(layout: Layout) -> list[dict[str, Any]]:
-    import duckdb
 
     files = [layout.quarantine(s) for s in SOURCES if layout.quarantine(s).exists()]
     if not files:
         return []
     paths = ", ".join(f"'{p}'" for p in files)
-    rows = duckdb.sql(
-        f"""select source, reason, count(*) filter (where row_number is not null) as rows,
+    rows = (
+        connect()
+        .sql(
+            f"""select source, reason, count(*) filter (where row_number is not null) as rows,
                    count(*) filter (where row_number is null) as files
             from read_parquet([{paths}]) group by all order by source, reason"""
-    ).fetchall()
+        )
+        .fetchall()
+    )
     return [{"source": s, "reason": r, "rows": n, "files": f} for s, r, n, f in rows]
 
 

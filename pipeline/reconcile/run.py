@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.contract import SOURCES, empty_relation_sql
+from pipeline.db import connect
 from pipeline.layout import Layout
 from pipeline.reference import reference_files
 
@@ -96,13 +97,12 @@ def attach_inputs(con, layout: Layout) -> None:
 
 
 def build_models(layout: Layout) -> dict[str, Any]:
-    import duckdb
 
     target = layout.warehouse
     target.parent.mkdir(parents=True, exist_ok=True)
     building = target.with_suffix(".building")
     building.unlink(missing_ok=True)
-    con = duckdb.connect(str(building))
+    con = connect(building)
     timings: dict[str, float] = {}
     try:
         attach_inputs(con, layout)

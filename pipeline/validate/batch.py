@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -65,16 +66,9 @@ def previous_rows(layout: Layout, source: str) -> int | None:
     return sum(f["rows_received"] for f in json.loads(report.read_text())["files"])
 
 
-def employer_npps(layout: Layout) -> list[str]:
-    import duckdb
-
-    folder = layout.bronze("registry/employers")
-    files = sorted(folder.glob("*.parquet"))
-    if not files:
-        return []
-    paths = ", ".join("'" + str(p).replace("'", "''") + "'" for p in files)
-    rows = duckdb.sql(f"select distinct npp from read_parquet([{paths}]) where npp is not null").fetchall()
-    return sorted(r[0] for r in rows)
+def employer_npp_files(layout: Layout) -> list[Path]:
+    """registry/employers as ingested: the NPPs participants must refer to."""
+    return sorted(layout.bronze("registry/employers").glob("*.parquet"))
 
 
 def parameters(layout: Layout, source: str, config: QualityConfig) -> dict[str, Any]:
@@ -90,7 +84,6 @@ def parameters(layout: Layout, source: str, config: QualityConfig) -> dict[str, 
         values["row_count_min"] = int(before * (1 - band))
         values["row_count_max"] = int(before * (1 + band)) + 1
     if source == "registry/participants":
-        values["employer_npps"] = employer_npps(layout)
         values["npp_known_min_share"] = config.value("participants_npp_known", "min_share")
     return values
 

@@ -7,7 +7,6 @@ into the source's Data Docs site.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import shutil
 from pathlib import Path
@@ -37,7 +36,6 @@ class Validator:
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
         self._gx = gx
-        self._names = itertools.count()
         logging.getLogger("great_expectations").setLevel(logging.WARNING)
         self.context = gx.get_context(mode="ephemeral")
         # An ephemeral context makes a default docs site in a fresh temporary folder; drop it so
@@ -47,6 +45,11 @@ class Validator:
         self.context.variables.data_docs_sites = {}
         # GX draws a progress bar per validation; in a batch job's log that is only noise.
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        self._batches = (
+            self.context.data_sources.add_pandas("rekon")
+            .add_dataframe_asset("rows")
+            .add_batch_definition_whole_dataframe("whole")
+        )
         self.docs_dir = docs_dir
         self.run_name = run_name
         self._kept_suites: set[str] = set()
@@ -89,18 +92,12 @@ class Validator:
             if with_rows
             else {"result_format": "SUMMARY"}
         )
-        source_name = f"batch-{next(self._names)}"
-        batch = (
-            self.context.data_sources.add_pandas(source_name)
-            .add_dataframe_asset(name)
-            .add_batch_definition_whole_dataframe("whole")
-            .get_batch(batch_parameters={"dataframe": frame})
-        )
+        # One data source and asset for all batches: adding or deleting one rewrites the
+        # context's configuration, which costs more than validating a small file.
+        batch = self._batches.get_batch(batch_parameters={"dataframe": frame})
         suite = self._gx.ExpectationSuite(name=name.split(":")[0], expectations=expectations)
-        try:
-            result = batch.validate(suite, result_format=result_format, expectation_parameters=parameters)
-        finally:
-            self.context.data_sources.delete(source_name)  # releases the frame
+        result = batch.validate(suite, result_format=result_format, expectation_parameters=parameters)
+        del batch
         return (*_failures(name, result, with_rows), result)
 
     def keep(self, name: str, suite: dict[str, Any], result: Any) -> None:
@@ -111,6 +108,7 @@ class Validator:
             ValidationResultIdentifier,
         )
 
+        _slim(result)
         suite_name = suite["name"]
         if suite_name not in self._kept_suites:
             self.context.suites.add_or_update(self._gx.ExpectationSuite(**suite))
@@ -165,6 +163,24 @@ def _failures(name: str, result, with_rows: bool) -> tuple[pd.DataFrame, list[di
                 )
             )
     return (pd.concat(failures, ignore_index=True) if failures else _empty_failures()), summary
+
+
+def _slim(result: Any) -> None:
+    """Keep what Data Docs needs and no personal data: counts and the row ids of a few failing
+    rows. The values (NIKs, names, wages) stay in quarantine; the complete lists of failing rows
+    would also make the stored result as large as the data."""
+    for outcome in result.results:
+        for key in (
+            "unexpected_index_list",
+            "unexpected_list",
+            "unexpected_index_query",
+            "partial_unexpected_list",
+            "partial_unexpected_counts",
+        ):
+            outcome.result.pop(key, None)
+        partial = outcome.result.get("partial_unexpected_index_list")
+        if partial:
+            outcome.result["partial_unexpected_index_list"] = [{ROW_ID: row.get(ROW_ID)} for row in partial]
 
 
 def _plain(value: Any) -> Any:

@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.db import connect
 from pipeline.validate.gx_runner import ROW_ID, Validator
 
 CHUNK_ROWS = int(os.environ.get("REKON_VALIDATION_CHUNK_ROWS", 1_000_000))
@@ -51,15 +52,20 @@ def chunk_label(chunk: Chunk, file_rows: dict[str, tuple[int, int]]) -> str:
     return f"{chunk.file} rows {chunk.first - first + 1}-{chunk.last - first + 1}"
 
 
-def read_columns(checked: Path, columns: list[str], first: int, last: int) -> pd.DataFrame:
-    import duckdb
-
+def read_columns(relation: str, columns: list[str], first: int, last: int, con=None) -> pd.DataFrame:
+    """A chunk's rows, only the named columns, from a table or a Parquet file of checked rows."""
     names = ", ".join(dict.fromkeys([ROW_ID, *columns]))
-    path = str(checked).replace("'", "''")
-    return duckdb.sql(
-        f"select {names} from read_parquet('{path}') "
-        f"where {ROW_ID} between {first} and {last} order by {ROW_ID}"
-    ).df()
+    return (
+        (con or connect())
+        .execute(
+            f"select {names} from {relation} where {ROW_ID} between {first} and {last} order by {ROW_ID}"
+        )
+        .df()
+    )
+
+
+def _parquet(path: Path) -> str:
+    return "read_parquet('" + str(path).replace("'", "''") + "')"
 
 
 _worker: Validator | None = None
@@ -73,7 +79,7 @@ def _init_worker() -> None:
 def _validate_chunk(task: tuple[Path, str, Chunk, list[str], list[dict[str, Any]], dict[str, Any]]):
     checked, source, chunk, columns, expectations, parameters = task
     validator = _worker or Validator()
-    frame = read_columns(checked, columns, chunk.first, chunk.last)
+    frame = read_columns(_parquet(checked), columns, chunk.first, chunk.last)
     return validator.run(f"{source}:{chunk.file}", frame, expectations, parameters)
 
 
@@ -89,6 +95,7 @@ def workers() -> int:
 
 
 def validate_chunks(
+    con,
     checked: Path,
     source: str,
     chunks: list[Chunk],
@@ -97,16 +104,22 @@ def validate_chunks(
     parameters: dict[str, Any],
     local: Validator,
 ) -> Iterator[tuple[Chunk, tuple[pd.DataFrame, list[dict[str, Any]], Any]]]:
-    """Yield each chunk with its (failures, summary, GX result), in chunk order."""
-    tasks = [(checked, source, chunk, columns, expectations, parameters) for chunk in chunks]
+    """Yield each chunk with its (failures, summary, GX result), in chunk order.
+
+    Rows come from table `checked` of `con`; for worker processes they are first written, only
+    the columns the expectations name, to the Parquet file `checked`."""
     count = workers()
     rows = sum(chunk.last - chunk.first + 1 for chunk in chunks)
     # Starting workers costs a few seconds: worth it only for sources of several chunks.
-    if count == 1 or len(tasks) == 1 or rows < 2 * CHUNK_ROWS:
-        for task in tasks:
-            frame = read_columns(checked, columns, task[2].first, task[2].last)
-            yield task[2], local.run(f"{source}:{task[2].file}", frame, expectations, parameters)
+    if count == 1 or len(chunks) == 1 or rows < 2 * CHUNK_ROWS:
+        for chunk in chunks:
+            frame = read_columns("checked", columns, chunk.first, chunk.last, con)
+            yield chunk, local.run(f"{source}:{chunk.file}", frame, expectations, parameters)
         return
+    names = ", ".join(dict.fromkeys([ROW_ID, *columns]))
+    target = str(checked).replace("'", "''")
+    con.execute(f"copy (select {names} from checked) to '{target}' (format parquet)")
+    tasks = [(checked, source, chunk, columns, expectations, parameters) for chunk in chunks]
     # Not "fork": the parent holds DuckDB's and GX's threads and locks, and a forked child can
     # wait forever on a lock copied in its held state. A fork server imports GX once (seconds)
     # and forks each worker from that clean, single-threaded process.

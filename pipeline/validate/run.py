@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.contract import REGISTRY_SOURCES, SOURCES, empty_relation_sql
+from pipeline.db import connect
 from pipeline.errors import RekonError
 from pipeline.ingest.run import INGEST_REPORT
 from pipeline.layout import Layout
@@ -42,7 +43,7 @@ def _sql_path(path: Path) -> str:
 def _write(con, sql: str, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    con.execute(f"copy ({sql}) to '{_sql_path(tmp)}' (format parquet, compression zstd)")
+    con.execute(f"copy ({sql}) to '{_sql_path(tmp)}' (format parquet)")
     tmp.replace(path)
 
 
@@ -66,14 +67,12 @@ def _no_failures() -> pd.DataFrame:
 
 
 def validate_source(layout: Layout, source_name: str) -> dict[str, Any]:
-    import duckdb
 
     source = SOURCES[source_name]
     config = load_config(layout.data)
     ingest = json.loads((layout.bronze(source_name) / INGEST_REPORT).read_text())
     suite = load_suite(source_name)
     values = {
-        "regency_codes": regency_codes(),
         "period": layout.period,
         **batch.parameters(layout, source_name, config),
     }
@@ -90,36 +89,58 @@ def validate_source(layout: Layout, source_name: str) -> dict[str, Any]:
         batch.record(outcome, result, suite.header_checks, config, entry["path"])
     usable = [e for e in readable if e["path"] not in outcome.held_back]
 
-    con = duckdb.connect()
+    con = connect()
     checked_path = layout.validation_report(source_name).with_suffix(".checked.parquet")
     try:
+        con.execute("create table regencies as select unnest(?::varchar[]) as code", [regency_codes()])
         con.execute(macros_sql())
+        npp_files = batch.employer_npp_files(layout)
+        con.execute(
+            "create view employer_npps as "
+            + (
+                "select distinct npp from read_parquet(["
+                + ", ".join(f"'{_sql_path(p)}'" for p in npp_files)
+                + "])"
+                if npp_files
+                else "select null::varchar as npp where false"
+            )
+        )
         if usable:
             files = ", ".join(f"'{_sql_path(Path(e['output']))}'" for e in usable)
             con.execute(f"create view rows as select * from read_parquet([{files}])")
         else:
             # No usable file: an empty relation of the right shape keeps every step uniform.
             con.execute(f"create table rows as {empty_relation_sql(source)}")
+        # `_row_id`: the row's position in the source, files in path order; no sort needed.
+        file_rows, base = {}, 0
+        for entry in sorted(usable, key=lambda e: e["path"]):
+            file_rows[entry["path"]] = (base + 1, base + entry["rows_received"])
+            base += entry["rows_received"]
+        con.execute("create table file_base (_file varchar, _base bigint)")
+        con.executemany(
+            "insert into file_base values (?, ?)", [(f, lo - 1) for f, (lo, _) in file_rows.items()]
+        )
+        file_rows = {f: r for f, r in file_rows.items() if r[1] >= r[0]}
         helper = suite.helper_sql or "select * from rows"
         con.execute(
-            f"create table checked as select row_number() over (order by _file, _row_number) as {ROW_ID}, * "
-            f"from ({helper})",
+            f"create table checked as select file_base._base + checked._row_number as {ROW_ID}, checked.* "
+            f"from ({helper}) as checked join file_base using (_file)",
             {"period": layout.period} if "$period" in helper else None,
         )
-        _write(con, "select * from checked", checked_path)
-        file_rows = {
-            f: (lo, hi)
-            for f, lo, hi in con.execute(
-                f"select _file, min({ROW_ID}), max({ROW_ID}) from checked group by _file order by _file"
-            ).fetchall()
-        }
 
         # Row rules, chunk by chunk (one Data Docs result per file, or per chunk of a big file).
         failures = []
         summary: list[dict[str, Any]] = []
         chunks = parallel.plan_chunks([(f, lo, hi) for f, (lo, hi) in file_rows.items()])
         for chunk, (found, result, gx_result) in parallel.validate_chunks(
-            checked_path, source_name, chunks, _columns(suite.row_checks), suite.row_checks, values, validator
+            con,
+            checked_path,
+            source_name,
+            chunks,
+            _columns(suite.row_checks),
+            suite.row_checks,
+            values,
+            validator,
         ):
             failures.append(found)
             summary += [{**r, "file": chunk.file} for r in result]
@@ -179,7 +200,7 @@ def validate_source(layout: Layout, source_name: str) -> dict[str, Any]:
         _write(
             con,
             f"select {columns} from checked anti join verdict using ({ROW_ID}) "
-            f"where _file not in ({held_sql}) order by {ROW_ID}",
+            f"where _file not in ({held_sql})",
             layout.silver(source_name),
         )
         whole_files = [

@@ -1,0 +1,131 @@
+"""Follow-up of a finding by the branch office: BARU -> SP1 -> SP2 -> RUJUK_KEJAKSAAN -> SELESAI.
+
+Kept per employer and category, not per period: a warning letter sent in October still stands
+when the employer is listed again in November."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pyarrow as pa
+from sqlalchemy import Engine, delete, insert, select
+
+from pipeline.portal import db
+
+STAGES = ("BARU", "SP1", "SP2", "RUJUK_KEJAKSAAN", "SELESAI")
+STAGE_LABELS = {
+    "BARU": "Baru",
+    "SP1": "Surat peringatan 1",
+    "SP2": "Surat peringatan 2",
+    "RUJUK_KEJAKSAAN": "Dirujuk ke Kejaksaan",
+    "SELESAI": "Selesai",
+}
+MAX_NOTE = 2000
+MAX_OFFICER = 100
+
+
+@dataclass(frozen=True)
+class Change:
+    employer_key: str
+    category: str
+    stage: str
+    stage_date: dt.date
+    officer: str
+    note: str
+    period: str
+
+
+def check_change(change: Change, current_stage: str, may_go_back: bool) -> None:
+    """Raise ValueError (message in Bahasa Indonesia, shown to the officer) for an invalid change."""
+    if change.stage not in STAGES:
+        raise ValueError("Tahap tidak dikenal.")
+    if not change.officer.strip() or len(change.officer) > MAX_OFFICER:
+        raise ValueError(f"Nama petugas wajib diisi (paling banyak {MAX_OFFICER} karakter).")
+    if len(change.note) > MAX_NOTE:
+        raise ValueError(f"Catatan paling banyak {MAX_NOTE} karakter.")
+    if change.stage_date > dt.date.today() + dt.timedelta(days=1):
+        raise ValueError("Tanggal tidak boleh di masa depan.")
+    # Skipping ahead is normal (an employer may register after SP1); going back would rewrite
+    # the record of letters already sent, so only an admin may correct a stage backwards.
+    if STAGES.index(change.stage) < STAGES.index(current_stage) and not may_go_back:
+        raise ValueError("Tahap tidak boleh mundur; minta admin untuk koreksi.")
+
+
+def current_stage(engine: Engine, employer_key: str, category: str) -> str:
+    fc = db.followup_current
+    with engine.connect() as con:
+        stage = con.execute(
+            select(fc.c.stage).where(fc.c.employer_key == employer_key, fc.c.category == category)
+        ).scalar()
+    return stage or "BARU"
+
+
+def record(engine: Engine, change: Change, recorded_by: str) -> None:
+    fc = db.followup_current
+    with db.write(engine) as con:
+        event_id = con.execute(
+            insert(db.followup_events).values(
+                employer_key=change.employer_key,
+                category=change.category,
+                stage=change.stage,
+                stage_date=change.stage_date,
+                officer=change.officer.strip(),
+                note=change.note.strip(),
+                period=change.period,
+                recorded_by=recorded_by,
+                recorded_at=db.utcnow(),
+            )
+        ).inserted_primary_key[0]
+        # Delete + insert in one transaction: an upsert that reads the same on SQLite and Postgres.
+        con.execute(
+            delete(fc).where(fc.c.employer_key == change.employer_key, fc.c.category == change.category)
+        )
+        con.execute(
+            insert(fc).values(
+                employer_key=change.employer_key,
+                category=change.category,
+                stage=change.stage,
+                stage_date=change.stage_date,
+                officer=change.officer.strip(),
+                note=change.note.strip(),
+                event_id=event_id,
+            )
+        )
+
+
+def history(engine: Engine, employer_key: str, categories: list[str]) -> list[dict]:
+    fe = db.followup_events
+    query = (
+        select(fe)
+        .where(fe.c.employer_key == employer_key, fe.c.category.in_(categories))
+        .order_by(fe.c.recorded_at.desc(), fe.c.id.desc())
+    )
+    with engine.connect() as con:
+        return [dict(r._mapping) for r in con.execute(query)]
+
+
+CURRENT_SCHEMA = pa.schema(
+    [
+        ("employer_key", pa.string()),
+        ("category", pa.string()),
+        ("followup_stage", pa.string()),
+        ("followup_date", pa.date32()),
+        ("followup_officer", pa.string()),
+        ("followup_note", pa.string()),
+    ]
+)
+
+
+def current_table(engine: Engine) -> pa.Table:
+    """Every current stage as an Arrow table, for DuckDB to join onto the published findings."""
+    fc = db.followup_current
+    with engine.connect() as con:
+        rows = con.execute(
+            select(fc.c.employer_key, fc.c.category, fc.c.stage, fc.c.stage_date, fc.c.officer, fc.c.note)
+        ).all()
+    if not rows:
+        # empty_table(): building an empty string array through pa.array costs ~60 ms in pyarrow 26.
+        return CURRENT_SCHEMA.empty_table()
+    names = CURRENT_SCHEMA.names
+    return pa.Table.from_pylist([dict(zip(names, r, strict=True)) for r in rows], schema=CURRENT_SCHEMA)

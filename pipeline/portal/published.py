@@ -1,0 +1,67 @@
+"""Where a period's published, restricted and working files are. Every path is built here from a
+validated period and a fixed name: nothing the browser sends ever becomes part of a path."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+TABLES = ("findings", "workers", "coverage", "resolved", "quarantine")
+SILVER = ("permits/business", "permits/construction", "registry/projects")
+
+
+class Publications:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.root = data_dir / "published"
+
+    def periods(self) -> list[str]:
+        """Published periods, newest first (a folder with findings, not a staging leftover)."""
+        if not self.root.is_dir():
+            return []
+        found = [
+            p.name for p in self.root.iterdir() if PERIOD.match(p.name) and (p / "findings.parquet").is_file()
+        ]
+        return sorted(found, reverse=True)
+
+    def has(self, period: str) -> bool:
+        return bool(PERIOD.match(period)) and (self.root / period / "findings.parquet").is_file()
+
+    def table(self, period: str, name: str) -> Path:
+        assert name in TABLES and PERIOD.match(period), (name, period)
+        return self.root / period / f"{name}.parquet"
+
+    def quality_report(self, period: str) -> Path:
+        """The pipeline's own quality report (`quality.html`), written by `rekon run`."""
+        assert PERIOD.match(period), period
+        return self.root / period / "quality.html"
+
+    def restricted_workers(self, period: str) -> Path:
+        assert PERIOD.match(period), period
+        return self.data_dir / "restricted" / period / "workers_full.csv"
+
+    def manifest(self, period: str) -> dict[str, Any]:
+        path = self.root / period / "manifest.json"
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+    def silver(self, period: str, source: str) -> Path | None:
+        """Accepted rows of a source kept by the run (permits, projects), if still on disk."""
+        assert source in SILVER and PERIOD.match(period), (source, period)
+        path = self.data_dir / "work" / period / "silver" / f"{source.replace('/', '__')}.parquet"
+        return path if path.is_file() else None
+
+    def validation_reports(self, period: str) -> list[dict[str, Any]]:
+        """The Great Expectations results per source written by the validate step."""
+        folder = self.data_dir / "work" / period / "validation"
+        if not PERIOD.match(period) or not folder.is_dir():
+            return []
+        reports = []
+        for path in sorted(folder.glob("*.json")):
+            try:
+                reports.append(json.loads(path.read_text(encoding="utf-8")))
+            except (OSError, ValueError):
+                continue
+        return reports

@@ -1,0 +1,1 @@
+"""The portal's routes, one module per audience: login, pages, downloads, administration."""

@@ -1,0 +1,123 @@
+"""Administration: accounts (enable, disable) and the audit log with its export."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from starlette.responses import RedirectResponse, Response
+
+from pipeline.portal import audit, exports, users
+from pipeline.portal.auth import Identity, api_identity, client_ip, page_identity, require_csrf, require_role
+from pipeline.portal.context import portal_of
+from pipeline.portal.render import page
+
+router = APIRouter()
+PAGE = 100
+
+
+def _admin(identity: Identity) -> Identity:
+    require_role(identity, "admin")
+    return identity
+
+
+def page_admin(identity: Annotated[Identity, Depends(page_identity)]) -> Identity:
+    return _admin(identity)
+
+
+def api_admin(identity: Annotated[Identity, Depends(api_identity)]) -> Identity:
+    return _admin(identity)
+
+
+def _audit_query(request: Request) -> audit.AuditQuery:
+    params = request.query_params
+    try:
+        since = dt.date.fromisoformat(params["dari"]) if params.get("dari") else None
+        until = dt.date.fromisoformat(params["sampai"]) if params.get("sampai") else None
+    except ValueError:
+        raise HTTPException(400) from None
+    action = params.get("aksi") or ""
+    if action and action not in audit.ACTIONS:
+        raise HTTPException(400)
+    return audit.AuditQuery(
+        username=(params.get("pengguna") or "")[:64], action=action, since=since, until=until
+    )
+
+
+@router.get("/admin/users")
+def user_list(request: Request, identity: Annotated[Identity, Depends(page_admin)]) -> Response:
+    return page(request, "users.html", {"users": users.list_users(portal_of(request).engine)})
+
+
+@router.post("/admin/users/{username}/active")
+def user_active(
+    request: Request,
+    username: str,
+    identity: Annotated[Identity, Depends(page_admin)],
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    active: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    require_csrf(identity, csrf_token)
+    portal = portal_of(request)
+    if username == identity.user.username:
+        raise HTTPException(400)  # an admin locking themselves out leaves nobody to undo it
+    try:
+        users.set_active(portal.engine, username, active == "1")
+    except ValueError:
+        raise HTTPException(404) from None
+    audit.record(
+        portal.engine,
+        "user_change",
+        identity.user.username,
+        client_ip(request),
+        username,
+        {"active": active == "1"},
+    )
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.get("/admin/audit")
+def audit_page(request: Request, identity: Annotated[Identity, Depends(page_admin)]) -> Response:
+    portal = portal_of(request)
+    query = _audit_query(request)
+    hal = request.query_params.get("hal") or "1"
+    number = int(hal) if hal.isdigit() and int(hal) >= 1 else 1
+    total = audit.count(portal.engine, query)
+    context = {
+        "entries": audit.entries(portal.engine, query, PAGE, (number - 1) * PAGE),
+        "query": query,
+        "total": total,
+        "page_no": number,
+        "pages": max(1, math.ceil(total / PAGE)),
+        "actions": audit.ACTIONS,
+        "query_string": request.url.query,
+    }
+    return page(request, "audit.html", context)
+
+
+@router.get("/api/audit.csv")
+def audit_csv(request: Request, identity: Annotated[Identity, Depends(api_admin)]) -> Response:
+    import pyarrow as pa
+
+    portal = portal_of(request)
+    query = _audit_query(request)
+    rows = audit.entries(portal.engine, query)
+    columns = ["id", "at", "username", "ip", "action", "target", "detail"]
+    table = pa.table(
+        {c: pa.array([str(r[c]) if r[c] is not None else None for r in rows], pa.string()) for c in columns}
+    )
+    audit.record(
+        portal.engine,
+        "download",
+        identity.user.username,
+        client_ip(request),
+        "audit.csv",
+        {"filters": {k: str(v) for k, v in vars(query).items() if v}, "rows": len(rows)},
+    )
+    return Response(
+        exports.to_csv(table),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
+    )

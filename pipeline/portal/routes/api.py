@@ -1,0 +1,145 @@
+"""Downloads as plain URLs for browsers and scripts (session or HTTP Basic), each filtered by the
+same query parameters as the findings page and by the user's regions, each recorded."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from starlette.responses import JSONResponse, Response
+
+from pipeline.portal import audit, exports, followup, queries, referral
+from pipeline.portal.auth import Identity, api_identity, client_ip, require_role
+from pipeline.portal.context import Portal, portal_of
+from pipeline.portal.filters import Filters, InvalidFilter
+from pipeline.portal.routes.common import checked_employer_key, checked_period
+
+router = APIRouter(prefix="/api")
+ApiUser = Annotated[Identity, Depends(api_identity)]
+
+CSV = "text/csv; charset=utf-8"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _filters(request: Request) -> Filters:
+    try:
+        return Filters.from_params(request.query_params)
+    except InvalidFilter:
+        raise HTTPException(400) from None
+
+
+def _download(
+    portal: Portal,
+    request: Request,
+    identity: Identity,
+    body: bytes,
+    media_type: str,
+    filename: str,
+    detail: dict[str, Any],
+) -> Response:
+    audit.record(portal.engine, "download", identity.user.username, client_ip(request), filename, detail)
+    return Response(
+        body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
+
+
+@router.get("/periods")
+def periods(request: Request, identity: ApiUser) -> Response:
+    pubs = portal_of(request).pubs
+    names = pubs.periods()
+    counts = queries.period_counts(pubs, names, identity.user.scope)
+    return JSONResponse([{"period": p, "findings": counts.get(p, {}).get("findings", 0)} for p in names])
+
+
+@router.get("/periods/{period}/findings.csv")
+def findings_csv(request: Request, period: str, identity: ApiUser) -> Response:
+    portal = portal_of(request)
+    checked_period(portal.pubs, period)
+    filters = _filters(request)
+    table = queries.findings_table(
+        portal.pubs, period, identity.user.scope, filters, followup.current_table(portal.engine)
+    )
+    detail = {"filters": filters.as_dict(), "rows": table.num_rows}
+    return _download(portal, request, identity, exports.to_csv(table), CSV, f"temuan_{period}.csv", detail)
+
+
+@router.get("/periods/{period}/findings.xlsx")
+def findings_xlsx(request: Request, period: str, identity: ApiUser) -> Response:
+    portal = portal_of(request)
+    checked_period(portal.pubs, period)
+    filters = _filters(request)
+    table = queries.findings_table(
+        portal.pubs, period, identity.user.scope, filters, followup.current_table(portal.engine)
+    )
+    body = exports.to_xlsx(
+        table, "Temuan", f"Temuan kepatuhan periode {period} ({identity.user.scope.label()})"
+    )
+    detail = {"filters": filters.as_dict(), "rows": table.num_rows}
+    return _download(portal, request, identity, body, XLSX, f"temuan_{period}.xlsx", detail)
+
+
+@router.get("/periods/{period}/workers.csv")
+def workers_csv(request: Request, period: str, identity: ApiUser) -> Response:
+    portal = portal_of(request)
+    checked_period(portal.pubs, period)
+    filters = _filters(request)
+    full = request.query_params.get("identitas") == "lengkap"
+    if full:
+        require_role(identity, "supervisor")
+    table = queries.workers_table(
+        portal.pubs, period, identity.user.scope, filters, followup.current_table(portal.engine), full
+    )
+    detail = {"filters": filters.as_dict(), "rows": table.num_rows, "full_identity": full}
+    if full:
+        audit.record(
+            portal.engine,
+            "view_full_identity",
+            identity.user.username,
+            client_ip(request),
+            f"workers.csv {period}",
+            detail,
+        )
+    name = f"pekerja_{period}{'_lengkap' if full else ''}.csv"
+    return _download(portal, request, identity, exports.to_csv(table), CSV, name, detail)
+
+
+@router.get("/periods/{period}/coverage.csv")
+def coverage_csv(request: Request, period: str, identity: ApiUser) -> Response:
+    import pyarrow as pa
+
+    portal = portal_of(request)
+    checked_period(portal.pubs, period)
+    rows = queries.coverage_rows(portal.pubs, period, identity.user.scope)
+    columns = ["level", "region_code", "region_name", "formal_workers", "registered_workers", "coverage_pct"]
+    table = pa.Table.from_pylist(rows) if rows else pa.table({c: pa.array([], pa.string()) for c in columns})
+    detail = {"rows": table.num_rows}
+    return _download(portal, request, identity, exports.to_csv(table), CSV, f"cakupan_{period}.csv", detail)
+
+
+@router.get("/periods/{period}/employers/{employer_key}/referral.pdf")
+def referral_pdf(request: Request, period: str, employer_key: str, identity: ApiUser) -> Response:
+    require_role(identity, "supervisor")
+    portal = portal_of(request)
+    checked_period(portal.pubs, period)
+    checked_employer_key(employer_key)
+    rows = queries.employer_findings(
+        portal.pubs, period, identity.user.scope, employer_key, followup.current_table(portal.engine)
+    )
+    if not rows:
+        raise HTTPException(404)
+    categories = [r["category"] for r in rows]
+    workers = queries.employer_workers(portal.pubs, period, employer_key, categories, full=True)
+    log = followup.history(portal.engine, employer_key, categories)
+    body = referral.build(rows[0], rows, workers, log, period, identity.user.username)
+    detail = {"categories": categories, "workers": len(workers)}
+    audit.record(
+        portal.engine,
+        "view_full_identity",
+        identity.user.username,
+        client_ip(request),
+        f"referral {period}/{employer_key}",
+        detail,
+    )
+    return _download(
+        portal, request, identity, body, "application/pdf", f"rujukan_{employer_key}_{period}.pdf", detail
+    )

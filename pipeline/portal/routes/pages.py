@@ -1,0 +1,213 @@
+"""The pages: periods, a period's summary and quality, the findings list, an employer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from starlette.responses import RedirectResponse, Response
+
+from pipeline.portal import audit, followup, quality, queries
+from pipeline.portal.auth import Identity, client_ip, page_identity, require_csrf, require_role
+from pipeline.portal.context import portal_of
+from pipeline.portal.filters import Filters, InvalidFilter, page_number
+from pipeline.portal.render import page
+from pipeline.portal.routes.common import checked_employer_key, checked_period
+
+router = APIRouter()
+PageUser = Annotated[Identity, Depends(page_identity)]
+
+
+@router.get("/periods")
+def periods(request: Request, identity: PageUser) -> Response:
+    pubs = portal_of(request).pubs
+    names = pubs.periods()
+    counts = queries.period_counts(pubs, names, identity.user.scope)
+    return page(request, "periods.html", {"periods": names, "counts": counts})
+
+
+@router.get("/periods/{period}")
+def period_summary(request: Request, period: str, identity: PageUser) -> Response:
+    portal = portal_of(request)
+    checked_period(portal.pubs, period)
+    scope = identity.user.scope
+    followups = followup.current_table(portal.engine)
+    context = {
+        "period": period,
+        "summary": queries.summary(portal.pubs, period, scope, followups),
+        "coverage": queries.coverage_rows(portal.pubs, period, scope),
+        "sources": quality.by_source(portal.pubs.manifest(period)),
+    }
+    return page(request, "summary.html", context)
+
+
+@router.get("/periods/{period}/quality")
+def period_quality(request: Request, period: str, identity: PageUser) -> Response:
+    portal = portal_of(request)
+    checked_period(portal.pubs, period)
+    manifest = portal.pubs.manifest(period)
+    is_admin = identity.user.at_least("admin")
+    context = {
+        "period": period,
+        "sources": quality.by_source(manifest),
+        "files": manifest.get("inputs", []) if is_admin else [],
+        "reasons": quality.quarantine_reasons(portal.pubs, period),
+        "expectations": quality.expectations(portal.pubs, period),
+    }
+    return page(request, "quality.html", context)
+
+
+# The pipeline's report styles itself inline and has no script; it lists file names and masked
+# NIKs of quarantined rows of every region, hence admins only. Its Data Docs links point into the
+# operator's work folder (the sites hold full NIKs of rejected rows) and are not served here.
+REPORT_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+@router.get("/periods/{period}/quality/report")
+def pipeline_quality_report(request: Request, period: str, identity: PageUser) -> Response:
+    require_role(identity, "admin")
+    pubs = portal_of(request).pubs
+    checked_period(pubs, period)
+    path = pubs.quality_report(period)
+    if not path.is_file():
+        raise HTTPException(404)
+    return Response(
+        path.read_bytes(),
+        media_type="text/html; charset=utf-8",
+        headers={"Content-Security-Policy": REPORT_CSP},
+    )
+
+
+@router.get("/periods/{period}/findings")
+def findings(request: Request, period: str, identity: PageUser) -> Response:
+    portal = portal_of(request)
+    checked_period(portal.pubs, period)
+    try:
+        filters = Filters.from_params(request.query_params)
+        number = page_number(request.query_params)
+    except InvalidFilter:
+        raise HTTPException(400) from None
+    scope = identity.user.scope
+    size = portal.settings.page_size
+    rows, total = queries.findings_page(
+        portal.pubs, period, scope, filters, followup.current_table(portal.engine), number, size
+    )
+    context = {
+        "period": period,
+        "filters": filters,
+        "rows": rows,
+        "total": total,
+        "page_no": number,
+        "pages": max(1, math.ceil(total / size)),
+        "options": queries.filter_options(portal.pubs, period, scope),
+    }
+    return page(request, "findings.html", context)
+
+
+def _employer_page(
+    request: Request,
+    identity: Identity,
+    period: str,
+    employer_key: str,
+    full: bool = False,
+    form_error: str = "",
+    status_code: int = 200,
+) -> Response:
+    portal = portal_of(request)
+    scope = identity.user.scope
+    rows = queries.employer_findings(
+        portal.pubs, period, scope, employer_key, followup.current_table(portal.engine)
+    )
+    if not rows:
+        raise HTTPException(404)
+    categories = [r["category"] for r in rows]
+    workers = queries.employer_workers(portal.pubs, period, employer_key, categories, full)
+    if full:
+        audit.record(
+            portal.engine,
+            "view_full_identity",
+            identity.user.username,
+            client_ip(request),
+            f"{period}/{employer_key}",
+            {"workers": len(workers), "categories": categories},
+        )
+    context: dict[str, Any] = {
+        "period": period,
+        "employer": rows[0],
+        "findings": rows,
+        "workers": workers,
+        "full": full,
+        "history": queries.employer_history(portal.pubs, portal.pubs.periods(), scope, employer_key),
+        "permits": queries.employer_permits(portal.pubs, period, rows[0]),
+        "log": followup.history(portal.engine, employer_key, categories),
+        "total_contribution": sum(r["estimated_contribution_monthly"] or 0 for r in rows),
+        "form_error": form_error,
+        "saved": request.query_params.get("tersimpan") == "1",
+        "today": dt.date.today().isoformat(),
+    }
+    return page(request, "employer.html", context, status_code=status_code)
+
+
+@router.get("/periods/{period}/employers/{employer_key}")
+def employer(request: Request, period: str, employer_key: str, identity: PageUser) -> Response:
+    checked_period(portal_of(request).pubs, period)
+    checked_employer_key(employer_key)
+    full = request.query_params.get("identitas") == "lengkap"
+    if full:
+        require_role(identity, "supervisor")
+    return _employer_page(request, identity, period, employer_key, full=full)
+
+
+@router.post("/periods/{period}/employers/{employer_key}/followup")
+def change_followup(
+    request: Request,
+    period: str,
+    employer_key: str,
+    identity: PageUser,
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    category: Annotated[str, Form(max_length=20)] = "",
+    stage: Annotated[str, Form(max_length=30)] = "",
+    stage_date: Annotated[str, Form(max_length=20)] = "",
+    officer: Annotated[str, Form(max_length=200)] = "",
+    note: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    require_role(identity, "supervisor")
+    require_csrf(identity, csrf_token)
+    portal = portal_of(request)
+    checked_period(portal.pubs, period)
+    checked_employer_key(employer_key)
+    rows = queries.employer_findings(
+        portal.pubs, period, identity.user.scope, employer_key, followup.current_table(portal.engine)
+    )
+    if not rows:
+        raise HTTPException(404)
+    if category not in {r["category"] for r in rows}:
+        return _employer_page(
+            request, identity, period, employer_key, form_error="Pilih kategori temuan.", status_code=400
+        )
+    try:
+        when = dt.date.fromisoformat(stage_date)
+    except ValueError:
+        return _employer_page(
+            request, identity, period, employer_key, form_error="Tanggal tidak valid.", status_code=400
+        )
+    change = followup.Change(employer_key, category, stage, when, officer, note, period)
+    before = followup.current_stage(portal.engine, employer_key, category)
+    try:
+        followup.check_change(change, before, may_go_back=identity.user.at_least("admin"))
+    except ValueError as exc:
+        return _employer_page(request, identity, period, employer_key, form_error=str(exc), status_code=400)
+    followup.record(portal.engine, change, identity.user.username)
+    audit.record(
+        portal.engine,
+        "followup_change",
+        identity.user.username,
+        client_ip(request),
+        f"{employer_key}/{category}",
+        {"from": before, "to": stage, "date": when, "officer": change.officer, "period": period},
+    )
+    return RedirectResponse(f"/periods/{period}/employers/{employer_key}?tersimpan=1#tindak-lanjut", 303)

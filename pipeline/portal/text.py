@@ -1,0 +1,17 @@
+"""Numbers and dates as an Indonesian reader expects them on pages and in the referral PDF."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def number(value: Any, decimals: int = 0) -> str:
+    """1234567.5 -> `1.234.567` (Indonesian: `.` groups thousands, `,` marks decimals)."""
+    if value is None or value == "":
+        return "-"
+    text = f"{float(value):,.{decimals}f}"
+    return text.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def rupiah(value: Any) -> str:
+    return "-" if value is None or value == "" else f"Rp {number(value)}"

@@ -1,0 +1,158 @@
+"""Test publications for the portal: period 2026-10 of region 62, a second region (Karawang,
+32.15) added to it, and a copy as 2026-09 for the history across periods.
+
+The region-62 tables in data/ are what `rekon run` published for tests/scenario.py's delivery
+(kept as CSV text, typed here): the portal's tests then need neither a pipeline run (slow, and
+being changed by others) nor GX, and test_fixture_matches_the_publisher guards against drift."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+
+DATA = Path(__file__).with_name("data")
+PERIOD = "2026-10"
+EARLIER = "2026-09"
+KARAWANG_KEY = "3215000000001"
+KARAWANG_NAME = "PT Karawang Makmur Sentosa"
+KARAWANG_BRANCH = "KC-KRWG"
+KARAWANG_NIK = "3215010101900099"
+KARAWANG_NIK_MASKED = "321501******0099"
+KEY_62 = "1111111111111"  # PT Satu Jaya, Palangka Raya: PDS_TK with four unregistered workers
+
+# Column types of the published Parquet files; every other column is text (identifiers keep zeros).
+TYPES = {
+    "findings": {
+        c: "bigint"
+        for c in (
+            "workers_affected",
+            "wage_gap_monthly",
+            "estimated_contribution_monthly",
+            "months_listed",
+            "priority",
+        )
+    },
+    "workers": {"gross_wage": "double", "reported_wage": "double"},
+    "coverage": {"formal_workers": "double", "registered_workers": "bigint", "coverage_pct": "double"},
+    "resolved": {},
+    "quarantine": {"row_number": "bigint"},
+    "silver__permits__business": {"declared_workers": "double", "issued_on": "timestamp"},
+    "silver__permits__construction": {
+        "contract_value": "double",
+        "declared_workers": "double",
+        "start_on": "timestamp",
+        "end_on": "timestamp",
+    },
+    "silver__registry__projects": {},
+}
+
+
+def _q(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _add_karawang(folder: Path, restricted: Path) -> None:
+    """Append a 32.15 employer (PWBD and PDS_TK, one worker) to every table of a publication."""
+    con = duckdb.connect()
+    findings = folder / "findings.parquet"
+    con.execute(
+        f"""create table f as select * from read_parquet({_q(findings)})
+            union all by name
+            select * replace (
+                '{KARAWANG_KEY}' as employer_key, '{KARAWANG_NAME}' as employer_name,
+                '{KARAWANG_KEY}' as nib, null as npwp, '20000001' as npp, '32.15' as regency_code,
+                'Kabupaten Karawang' as regency_name, '{KARAWANG_BRANCH}' as branch_code,
+                'Kantor Cabang Karawang' as branch_name, 'Karawang: bukti rahasia' as evidence)
+            from read_parquet({_q(findings)})
+            where (category = 'PWBD' and employer_key = '3333333333333')
+               or (category = 'PDS_TK' and employer_key = '{KEY_62}')"""
+    )
+    con.execute(f"copy f to {_q(findings)} (format parquet)")
+    con.execute(f"copy f to {_q(folder / 'findings.csv')} (format csv, header true)")
+    workers = folder / "workers.parquet"
+    con.execute(
+        f"""create table w as select * from read_parquet({_q(workers)})
+            union all select '{PERIOD}', 'PDS_TK', '{KARAWANG_KEY}', '{KARAWANG_NIK_MASKED}',
+                             'Ujang Karawang', 5900000.0, null, null"""
+    )
+    con.execute(f"copy w to {_q(workers)} (format parquet)")
+    con.execute(f"copy w to {_q(folder / 'workers.csv')} (format csv, header true)")
+    full = restricted / "workers_full.csv"
+    con.execute(
+        f"""create table wf as select * from read_csv({_q(full)}, header = true, all_varchar = true)
+            union all select '{PERIOD}', 'PDS_TK', '{KARAWANG_KEY}', '{KARAWANG_NIK}', 'Ujang Karawang',
+                             '5900000.0', null, null"""
+    )
+    con.execute(f"copy wf to {_q(full)} (format csv, header true)")
+    coverage = folder / "coverage.parquet"
+    con.execute(
+        f"""create table c as select * from read_parquet({_q(coverage)})
+            union all select 'province', '32', 'Jawa Barat', 900000.0, 450000, 50.0
+            union all select 'regency', '32.15', 'Kabupaten Karawang', 300000.0, 120000, 40.0"""
+    )
+    con.execute(f"copy c to {_q(coverage)} (format parquet)")
+    con.close()
+
+
+def _copy_as_period(data: Path, source: str, target: str) -> None:
+    """A copy of a publication relabelled as another period (the portal reads `period` columns)."""
+    src, dst = data / "published" / source, data / "published" / target
+    shutil.copytree(src, dst)
+    con = duckdb.connect()
+    for name in ("findings", "workers", "resolved"):
+        path = dst / f"{name}.parquet"
+        con.execute(
+            f"copy (select * replace ('{target}' as period) from read_parquet({_q(path)})) to {_q(path)} "
+            "(format parquet)"
+        )
+    con.close()
+    (data / "restricted" / target).mkdir(parents=True, exist_ok=True)
+    shutil.copy(data / "restricted" / source / "workers_full.csv", data / "restricted" / target)
+
+
+def _typed_parquet(con: duckdb.DuckDBPyConnection, name: str, target: Path) -> None:
+    source = DATA / f"{name}.csv"
+    columns = con.execute(f"select * from read_csv({_q(source)}, all_varchar = true) limit 0").description
+    select = ", ".join(
+        f"cast({c[0]} as {TYPES[name][c[0]]}) as {c[0]}" if c[0] in TYPES[name] else c[0] for c in columns
+    )
+    con.execute(
+        f"copy (select {select} from read_csv({_q(source)}, all_varchar = true, header = true)) "
+        f"to {_q(target)} (format parquet)"
+    )
+
+
+def build(root: Path) -> Path:
+    """Lay out a data folder as `rekon run` leaves it, add the second region; returns the folder."""
+    data = root / "data"
+    published, restricted = data / "published" / PERIOD, data / "restricted" / PERIOD
+    work = data / "work" / PERIOD
+    for folder in (published, restricted, work / "silver", work / "validation"):
+        folder.mkdir(parents=True)
+    con = duckdb.connect()
+    for name in ("findings", "workers", "coverage", "resolved", "quarantine"):
+        _typed_parquet(con, name, published / f"{name}.parquet")
+        shutil.copy(DATA / f"{name}.csv", published)
+    for name in ("permits__business", "permits__construction", "registry__projects"):
+        _typed_parquet(con, f"silver__{name}", work / "silver" / f"{name}.parquet")
+    con.close()
+    shutil.copy(DATA / "manifest.json", published)
+    shutil.copy(DATA / "quality.html", published)
+    shutil.copy(DATA / "workers_full.csv", restricted)
+    shutil.copy(DATA / "validation__payroll.json", work / "validation" / "payroll.json")
+    _add_karawang(published, restricted)
+    _copy_as_period(data, PERIOD, EARLIER)
+    return data
+
+
+def full_niks(data: Path) -> set[str]:
+    """Every full NIK the restricted files hold: none may appear in anything an analis gets."""
+    con = duckdb.connect()
+    rows = con.execute(
+        f"select distinct nik from read_csv({_q(data / 'restricted' / PERIOD / 'workers_full.csv')}, "
+        "header = true, all_varchar = true)"
+    ).fetchall()
+    con.close()
+    return {r[0] for r in rows}
