@@ -23,24 +23,39 @@ def period_lock(layout: Layout) -> Iterator[None]:
         yield
 
 
-def _ingest_and_validate(period: str, landing: Path, data: Path, progress: Progress) -> list[dict[str, Any]]:
+def _ingest_and_validate(
+    period: str, landing: Path, data: Path, progress: Progress, timings: dict[str, float]
+) -> list[dict[str, Any]]:
+    """Ingest every source, then validate every source (validation may read other sources'
+    ingested rows: participants' NPPs are looked up among the employers')."""
     sources = steps.sources_present(period, landing)
     progress(f"delivery {landing / period}: {', '.join(sources)}")
+    ingested = {}
+    for i, source in enumerate(sources, start=1):
+        t0 = time.perf_counter()
+        ingested[source] = result = steps.ingest(period, landing, data, source)
+        timings[f"ingest {source}"] = round(time.perf_counter() - t0, 2)
+        unreadable = f", {result['unreadable_files']} unreadable" if result["unreadable_files"] else ""
+        progress(
+            f"ingest   [{i}/{len(sources)}] {source}: {result['files']} file(s), "
+            f"{result['rows_received']:,} rows{unreadable} ({timings[f'ingest {source}']:.1f} s)"
+        )
     validated = []
     for i, source in enumerate(sources, start=1):
         t0 = time.perf_counter()
-        ingested = steps.ingest(period, landing, data, source)
         result = steps.validate(period, data, source)
+        timings[f"validate {source}"] = round(time.perf_counter() - t0, 2)
         validated.append(result)
-        unreadable = (
-            f", {ingested['unreadable_files']} unreadable file(s)" if ingested["unreadable_files"] else ""
+        held = (
+            f", {result['files_quarantined']} file(s) held back or unreadable"
+            if result["files_quarantined"]
+            else ""
         )
         warnings = f", {result['warnings']} warning(s)" if result["warnings"] else ""
         progress(
-            f"[{i}/{len(sources)}] {source}: {ingested['files']} file(s), "
-            f"{result['rows_received']:,} rows, {result['rows_accepted']:,} accepted, "
-            f"{result['rows_quarantined']:,} quarantined{unreadable}{warnings} "
-            f"({time.perf_counter() - t0:.1f} s)"
+            f"validate [{i}/{len(sources)}] {source}: {result['rows_accepted']:,} accepted, "
+            f"{result['rows_quarantined']:,} quarantined{held}{warnings} "
+            f"({timings[f'validate {source}']:.1f} s)"
         )
     return validated
 
@@ -49,17 +64,25 @@ def run_period(period: str, landing: Path, data: Path, progress: Progress = lamb
     """Ingest, validate, reconcile and publish one period; return the run summary."""
     layout = Layout(data, period)
     started = time.perf_counter()
+    timings: dict[str, float] = {}
     with period_lock(layout):
-        validated = _ingest_and_validate(period, landing, data, progress)
+        validated = _ingest_and_validate(period, landing, data, progress, timings)
         t0 = time.perf_counter()
         reconciled = steps.reconcile(period, data)
+        timings["reconcile"] = round(time.perf_counter() - t0, 2)
         progress(
-            f"reconcile: {sum(reconciled['findings'].values()):,} findings ({time.perf_counter() - t0:.1f} s)"
+            f"reconcile: {sum(reconciled['findings'].values()):,} findings ({timings['reconcile']:.1f} s)"
         )
         t0 = time.perf_counter()
         published = steps.publish(period, data)
-        progress(f"publish: {published['published']} ({time.perf_counter() - t0:.1f} s)")
-    return {**published, "sources": validated, "seconds": round(time.perf_counter() - started, 1)}
+        timings["publish"] = round(time.perf_counter() - t0, 2)
+        progress(f"publish: {published['published']} ({timings['publish']:.1f} s)")
+    return {
+        **published,
+        "sources": validated,
+        "timings": timings,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
 
 
 def validate_period(
@@ -74,7 +97,7 @@ def validate_period(
     layout = Layout(data, period)
     started = time.perf_counter()
     with period_lock(layout):
-        validated = _ingest_and_validate(period, landing, data, progress)
+        validated = _ingest_and_validate(period, landing, data, progress, {})
         inputs = input_accounting(layout)
         report = write_quality_report(
             layout, layout.work / "quality.html", inputs, docs_links(layout, relative_to=layout.work)

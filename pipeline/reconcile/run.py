@@ -13,8 +13,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pipeline.contract import SOURCES, empty_relation_sql
+from pipeline.contract import REGISTRY_SOURCES, SOURCES, empty_relation_sql
 from pipeline.db import connect
+from pipeline.errors import RekonError
 from pipeline.layout import Layout
 from pipeline.reference import reference_files
 
@@ -58,6 +59,11 @@ def attach_inputs(con, layout: Layout) -> None:
     """Make the models' inputs: sources as raw_* views over silver Parquet, quarantined rows as
     raw_quarantine, the previous period's published findings as prev_findings (for history),
     reference CSVs as ref_* tables, and the period as variables."""
+    for source in REGISTRY_SOURCES:
+        if not layout.silver(source).exists():
+            raise RekonError(
+                f"{source} has not been validated for {layout.period}: run ingest and validate first"
+            )
     for source, view in RAW_VIEWS.items():
         silver = layout.silver(source)
         if silver.exists():
@@ -108,7 +114,9 @@ def build_models(layout: Layout) -> dict[str, Any]:
         attach_inputs(con, layout)
         for path in model_files():
             started = time.perf_counter()
-            con.execute(f"create or replace table {path.stem} as {path.read_text()}")
+            # Staging models only rename and cast: views over the silver files, read where used.
+            kind = "view" if path.parent.name == "staging" else "table"
+            con.execute(f"create or replace {kind} {path.stem} as {path.read_text()}")
             timings[path.stem] = round(time.perf_counter() - started, 3)
             log.debug("built %s in %.3f s", path.stem, timings[path.stem])
         counts = dict(

@@ -8,7 +8,6 @@ renamed as (
         kpj,
         nik,
         full_name,
-        name_key(full_name) as name_key,
         birth_date,
         npp,
         reported_wage,

@@ -10,7 +10,6 @@ renamed as (
         employer_name,
         nik,
         full_name,
-        name_key(full_name) as name_key,
         birth_date,
         gross_wage,
         coalesce(period, getvariable('period')) as period,
