@@ -13,7 +13,7 @@ import pytest
 from pipeline.contract import SOURCES, normalise_header
 from pipeline.errors import UnreadableFileError
 from pipeline.ingest.readers import read_raw
-from pipeline.ingest.standardise import map_header, parser_macros
+from pipeline.ingest.standardise import has_required_columns, map_header, parser_macros
 from tests.scenario import write_xlsx
 
 
@@ -108,9 +108,20 @@ def test_header_names_fold_case_spaces_dots_and_dashes() -> None:
     assert positions == {"employer_npwp": 0, "nik": 1, "full_name": 2, "gross_wage": 3}
 
 
-def test_header_without_required_columns_is_unusable() -> None:
-    with pytest.raises(UnreadableFileError, match="employer_npwp or employer_nib"):
-        map_header(SOURCES["payroll"], ["nik", "nama", "gaji"])
+def test_header_without_any_contract_column_is_no_header() -> None:
+    with pytest.raises(UnreadableFileError, match="no usable header"):
+        map_header(SOURCES["payroll"], ["Laporan gaji Oktober", "", ""])
+
+
+def test_header_missing_a_required_column_is_recognised_as_incomplete() -> None:
+    # Read anyway: the required-columns expectation holds the file back with its reason.
+    assert map_header(SOURCES["payroll"], ["nik", "nama", "gaji"]) == {
+        "nik": 0,
+        "full_name": 1,
+        "gross_wage": 2,
+    }
+    assert not has_required_columns(SOURCES["payroll"], ["nik", "nama", "gaji"])
+    assert has_required_columns(SOURCES["payroll"], ["npwp", "nik", "nama", "gaji"])
 
 
 @pytest.fixture(scope="module")
