@@ -117,6 +117,7 @@ def validate_chunks(
             yield chunk, local.run(f"{source}:{chunk.file}", frame, expectations, parameters)
         return
     names = ", ".join(dict.fromkeys([ROW_ID, *columns]))
+    checked.parent.mkdir(parents=True, exist_ok=True)
     target = str(checked).replace("'", "''")
     con.execute(f"copy (select {names} from checked) to '{target}' (format parquet)")
     tasks = [(checked, source, chunk, columns, expectations, parameters) for chunk in chunks]
