@@ -233,3 +233,20 @@ def test_rerun_publishes_the_same_lists(tmp_path: Path) -> None:
     run_period(s.PERIOD, tmp_path / "landing", first)
     after = {f: (first / "published" / s.PERIOD / f).read_bytes() for f in before}
     assert before == after
+
+
+@pytest.mark.parametrize(("period", "cap"), [("2026-02", 10_547_400), ("2026-03", 11_086_300)])
+def test_jp_wage_cap_in_force_in_the_period(tmp_path: Path, period: str, cap: int) -> None:
+    """A wage above the JP cap pays JP on the cap in force on the period's first day."""
+    landing = tmp_path / "landing"
+    root = s.build_base_delivery(landing, period)
+    high = s.nik(15, 5, 1980, 77)
+    payroll = root / "payroll/a_payroll.csv"
+    payroll.write_text(
+        payroll.read_text() + f",0012345678901000,{high},Tinggi Gaji,1980-05-15,20000000,,62.71\r\n"
+    )
+    run_period(period, landing, tmp_path / "data")
+    findings = s.read_published(tmp_path / "data" / "published" / period).findings
+    e2 = findings[(findings.category == "PDS_TK") & (findings.employer_key == "0012345678901000")].iloc[0]
+    # E2: MENENGAH, KBLI 41 -> F -> JKK 1.27 %; JKM 0.30 %, JHT 5.7 % on the wage, JP 3 % on the cap
+    assert int(e2.estimated_contribution_monthly) == round(20_000_000 * (0.0127 + 0.003 + 0.057) + cap * 0.03)
