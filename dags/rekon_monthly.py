@@ -5,9 +5,12 @@ Monthly reconciliation of employers and workers against the BPJS Ketenagakerjaan
 
 A run reconciles one **period** (`YYYY-MM`): the calendar month before the run's logical date.
 The scheduled run that fires at 00:00 UTC on 1 November 2026 reconciles `2026-10`; so does a
-manual run triggered with any logical date in November 2026, which is how to redo a month.
-The period comes from the run's `data_interval_start`, never from the wall clock, so a retry,
-a cleared task or a backfill months later reprocesses the same month.
+manual run triggered with any logical date in November 2026, which is how to redo a month (a
+manual run without a logical date reconciles the month before the moment it was triggered).
+Scheduled and backfilled runs take the month of their data interval (in Airflow their logical
+date is that interval's start: 1 October 2026 for the run of 1 November). The period is fixed
+when the run is created, never read from the wall clock at task time, so a retry, a cleared
+task or a backfill months later reprocesses the same month.
 
 | task | does |
 |---|---|
@@ -35,7 +38,9 @@ on a claimed period.
 
 Folders: Airflow Variables `rekon_landing` and `rekon_data`, else the environment variables
 `REKON_LANDING` and `REKON_DATA`, else `var/landing` and `var/data` next to the `dags/` folder.
-They are resolved once, by `settings`, so every task of a run uses the same folders.
+They are resolved once, by `settings`, so every task of a run uses the same folders. When the
+Variable `rekon_storage` (or `REKON_STORAGE`) names a storage root (a path or an fsspec URL such
+as `s3://bucket/rekon`), `publish` also mirrors the publication there (pipeline/storage.py).
 
 The tasks hold no logic: each calls one function of `pipeline.steps` (the same functions
 `rekon run` calls) and passes only small metadata through XCom.
@@ -57,6 +62,8 @@ _ROOT = Path(__file__).resolve().parent.parent
 _FOLDERS = {
     "landing": ("rekon_landing", "REKON_LANDING", _ROOT / "var" / "landing"),
     "data": ("rekon_data", "REKON_DATA", _ROOT / "var" / "data"),
+    # Empty: no mirror. Else a local path or fsspec URL publications are copied to.
+    "storage": ("rekon_storage", "REKON_STORAGE", ""),
 }
 
 # Updated by every successful publish, with the period and folder in the event's extra;
@@ -129,16 +136,27 @@ def _run_is_over(claimant: str) -> bool:
 def rekon_monthly() -> None:
     @task(multiple_outputs=True)
     def settings(
+        logical_date: pendulum.DateTime | None = None,
         data_interval_start: pendulum.DateTime | None = None,
         dag_run: Any = None,
     ) -> dict[str, str]:
         # Resolved once per run and passed on, so a retry hours later cannot switch folders.
-        if data_interval_start is None:
-            raise ValueError("rekon_monthly needs a data interval to know which month to reconcile")
+        run_type = str(getattr(dag_run.run_type, "value", dag_run.run_type))
+        if run_type == "manual" and logical_date is not None:
+            # Airflow infers a manual run's data interval from the moment it was triggered,
+            # whatever logical date it was given: the logical date says which month was meant.
+            month = pendulum.instance(logical_date).in_timezone("UTC").subtract(months=1)
+        elif data_interval_start is not None:
+            # Scheduled and backfilled runs: the interval is the month (its start is also the
+            # logical date); a manual run without a logical date: the month before the trigger.
+            month = pendulum.instance(data_interval_start).in_timezone("UTC")
+        else:
+            raise ValueError("rekon_monthly needs a logical date or a data interval to pick its month")
         return {
-            "period": pendulum.instance(data_interval_start).in_timezone("UTC").strftime("%Y-%m"),
+            "period": month.strftime("%Y-%m"),
             "landing": _folder("landing"),
             "data": _folder("data"),
+            "storage": _folder("storage"),
             # The same after a clear: a cleared run takes its own claim back.
             "claimant": f"airflow:{dag_run.dag_id}:{dag_run.run_id}",
         }
@@ -215,14 +233,23 @@ def rekon_monthly() -> None:
         return {k: v for k, v in reconcile_merge(period, data).items() if k != "model_seconds"}
 
     @task(outlets=[PUBLISHED])
-    def publish(period: str, data: str, claimant: str, outlet_events: Any = None) -> dict[str, Any]:
-        from pipeline.steps import check_claim
+    def publish(
+        period: str, data: str, claimant: str, storage: str, outlet_events: Any = None
+    ) -> dict[str, Any]:
+        from pipeline.steps import check_claim, mirror_publication
         from pipeline.steps import publish as publish_step
 
         check_claim(period, data, claimant)
         published = publish_step(period, data)
-        outlet_events[PUBLISHED].extra = {"period": period, "data": data, "published": published["published"]}
-        return {k: published[k] for k in ("published", "findings", "rows_received", "rows_quarantined")}
+        mirrored = mirror_publication(period, data, storage)["url"] if storage else None
+        outlet_events[PUBLISHED].extra = {
+            "period": period,
+            "data": data,
+            "published": published["published"],
+            "mirrored": mirrored,
+        }
+        summary = {k: published[k] for k in ("published", "findings", "rows_received", "rows_quarantined")}
+        return {**summary, "mirrored": mirrored}
 
     @task
     def release_period(period: str, data: str, claimant: str) -> bool:
@@ -248,7 +275,7 @@ def rekon_monthly() -> None:
     built = reconcile_partition.partial(**work).expand(partition=partitions)
     merged = merge(**work)
     built >> merged
-    published = publish(**work)
+    published = publish(storage=run["storage"], **work)
     merged >> published
     published >> release_period(**work).as_teardown(setups=claimed)
 

@@ -131,3 +131,10 @@ def branch_summaries(period: str, data: str | Path) -> dict[str, Any]:
     from pipeline.summaries import write_branch_summaries
 
     return write_branch_summaries(Layout(Path(data), period))
+
+
+def mirror_publication(period: str, data: str | Path, storage: str) -> dict[str, Any]:
+    """Copy the period's publication to an object-store root (see pipeline/storage.py)."""
+    from pipeline.storage import mirror_publication as mirror
+
+    return mirror(data, storage, period)

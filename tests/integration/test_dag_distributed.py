@@ -4,16 +4,19 @@ Each test starts real Airflow components as subprocesses, with a throw-away AIRF
 fresh metadata database on this machine's PostgreSQL (`.ci/run` starts it, and Redis, when
 they are down):
 
-- `test_celery_run_publishes_what_rekon_run_publishes`: the CeleryExecutor, with Redis as the
-  broker and a Celery worker process, runs October; its lists equal `rekon run`'s, byte for byte.
-- `test_local_executor_backfill_clear_and_summaries`: the LocalExecutor backfills three months;
-  each month equals `rekon run` over the same months; clearing a reconcile partition (and what
-  follows it) republishes the same files; the asset-triggered summaries DAG writes per-branch
-  summaries and e-mails them to an SMTP server in this process.
+- `test_celery_backfill_publishes_what_rekon_run_publishes`: the CeleryExecutor, with Redis as
+  the broker and a Celery worker process, backfills three months; each month's lists equal
+  `rekon run`'s over the same months, byte for byte; every publish updates the asset, and the
+  summaries DAG it triggers writes per-branch summaries and e-mails them to an SMTP server
+  in this process.
+- `test_local_executor_run_and_clear`: the LocalExecutor runs one month of a delivery holding
+  only the required registry and payroll, publishes what `rekon run` does, and publishes the
+  same files again after a reconcile partition and everything after it are cleared.
 
 Tasks reach the metadata database only through the API server's Execution API, which checks
 the JWT every component signs with the shared `AIRFLOW__API_AUTH__JWT_SECRET`. Every process is
-stopped (SIGTERM, then SIGKILL) when a test ends, whatever its outcome, and the database dropped.
+stopped (SIGTERM to its process group, then SIGKILL) when a test ends, whatever its outcome, and
+the database dropped; a SIGTERM to pytest itself runs that clean-up too.
 """
 
 from __future__ import annotations
@@ -166,7 +169,8 @@ class Cluster:
                 "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
                 # No scheduled runs: only the runs a test triggers or backfills, whatever the date.
                 "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
-                "AIRFLOW__CORE__PARALLELISM": "4",
+                # Two cores: more tasks at once only makes each slower.
+                "AIRFLOW__CORE__PARALLELISM": "2",
                 "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": conn,
                 # psycopg 3 serves the async engine too (Airflow would otherwise want asyncpg).
                 "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC": conn,
@@ -182,6 +186,7 @@ class Cluster:
                 # A queue of its own: nothing else on this Redis takes these tasks.
                 "AIRFLOW__OPERATORS__DEFAULT_QUEUE": f"rekon-test-{uuid.uuid4().hex[:8]}",
                 "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
+                "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": "pipeline.celery_config.CELERY_CONFIG",
                 "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(_free_port()),
                 "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(_free_port()),
                 # Quick turns: the defaults are tuned for hundreds of DAGs, not a test.
@@ -208,11 +213,11 @@ class Cluster:
             raise AssertionError(f"airflow {' '.join(args)} failed:\n{result.stderr[-3000:]}")
         return result.stdout
 
-    def start(self, name: str, *args: str) -> None:
-        log = (self.logs / f"{name}.log").open("w")
+    def start(self, name: str, *args: str, **env: str) -> None:
+        log = (self.logs / f"{name}.log").open("a")
         self.processes[name] = subprocess.Popen(
             [sys.executable, "-m", "airflow", *args],
-            env=self.env,
+            env={**self.env, **env},
             stdout=log,
             stderr=subprocess.STDOUT,
             # Its own process group: stop() ends the component and every child it forked.
@@ -220,7 +225,7 @@ class Cluster:
         )
 
     def up(self) -> None:
-        self._sql(f'create database "{self.database}"', database="postgres")
+        self.sql(f'create database "{self.database}"', database="postgres")
         self.airflow("db", "migrate", timeout=300)
         self.start("api-server", "api-server", "--port", str(self.api_port), "--workers", "1")
         self.start("scheduler", "scheduler")
@@ -231,11 +236,17 @@ class Cluster:
         self.wait(self._api_ready, 120, "the API server to answer")
         self.wait(self._dags_parsed, 120, "the dag-processor to parse dags/")
 
+    def restart(self, name: str, *args: str, **env: str) -> None:
+        process = self.processes.pop(name)
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=60)
+        self.start(name, *args, **env)
+
     def stop(self) -> None:
         for process in self.processes.values():
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 15
         for process in self.processes.values():
             try:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
@@ -243,9 +254,22 @@ class Cluster:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=10)
         try:
-            self._sql(f'drop database if exists "{self.database}" with (force)', database="postgres")
+            self.sql(f'drop database if exists "{self.database}" with (force)', database="postgres")
+            self._forget_queue()
         except Exception as exc:  # never hide the test's own failure behind a clean-up one
-            print(f"could not drop {self.database}: {exc}")
+            print(f"could not clean up {self.database}: {exc}")
+
+    def _forget_queue(self) -> None:
+        """Drop the test's Celery queue and Kombu's bindings for it from the shared Redis."""
+        import redis
+
+        queue = self.env["AIRFLOW__OPERATORS__DEFAULT_QUEUE"]
+        client = redis.Redis(host=REDIS[0], port=REDIS[1], db=0)
+        try:
+            for key in client.scan_iter(match=f"*{queue}*"):
+                client.delete(key)
+        finally:
+            client.close()
 
     def check_alive(self) -> None:
         dead = {name: p.returncode for name, p in self.processes.items() if p.poll() is not None}
@@ -260,7 +284,7 @@ class Cluster:
         return "\n".join(out)
 
     # --- metadata database -------------------------------------------------------------------
-    def _sql(self, sql: str, params: tuple = (), database: str | None = None) -> list[tuple]:
+    def sql(self, sql: str, params: tuple = (), database: str | None = None) -> list[tuple]:
         import psycopg
 
         with psycopg.connect(**PG, dbname=database or self.database, autocommit=True) as con:
@@ -271,7 +295,7 @@ class Cluster:
         return _reachable(("127.0.0.1", self.api_port))
 
     def _dags_parsed(self) -> bool:
-        rows = self._sql("select dag_id from serialized_dag")
+        rows = self.sql("select dag_id from serialized_dag")
         return {"rekon_monthly", "rekon_branch_summaries"} <= {r[0] for r in rows}
 
     def wait(self, condition, timeout: float, what: str) -> None:
@@ -284,7 +308,7 @@ class Cluster:
         raise AssertionError(f"timed out waiting for {what}\n{self.tail_logs()}")
 
     def runs(self, dag_id: str) -> list[tuple[str, str, Any]]:
-        return self._sql(
+        return self.sql(
             "select run_id, state, logical_date from dag_run where dag_id = %s order by logical_date",
             (dag_id,),
         )
@@ -303,7 +327,7 @@ class Cluster:
 
     def task_timings(self, dag_id: str) -> list[tuple]:
         """(task, map index, rendered map index, queued, started, seconds) of the latest run."""
-        return self._sql(
+        return self.sql(
             "select task_id, map_index, rendered_map_index, queued_dttm, start_date, duration "
             "from task_instance where dag_id = %s and run_id = "
             "(select run_id from dag_run where dag_id = %s order by logical_date desc limit 1) "
@@ -312,7 +336,7 @@ class Cluster:
         )
 
     def task_states(self, dag_id: str) -> list[tuple]:
-        return self._sql(
+        return self.sql(
             "select run_id, task_id, map_index, state, try_number from task_instance "
             "where dag_id = %s order by run_id, task_id, map_index",
             (dag_id,),
@@ -329,9 +353,19 @@ def cluster_factory(tmp_path: Path) -> Iterator[Any]:
         cluster.up()
         return cluster
 
-    yield make
-    for cluster in clusters:
-        cluster.stop()
+    # pytest dies on SIGTERM (a CI timeout) without running fixture teardown: turn it into an
+    # exception so the components do not outlive the test.
+    previous = signal.signal(signal.SIGTERM, _raise_system_exit)
+    try:
+        yield make
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        for cluster in clusters:
+            cluster.stop()
+
+
+def _raise_system_exit(signum: int, frame: Any) -> None:
+    raise SystemExit(f"terminated by signal {signum}")
 
 
 def assert_same_publication(published: Path, expected: Path) -> None:
@@ -339,52 +373,20 @@ def assert_same_publication(published: Path, expected: Path) -> None:
         assert (published / name).read_bytes() == (expected / name).read_bytes(), f"{published.name}/{name}"
 
 
-def test_celery_run_publishes_what_rekon_run_publishes(
-    cluster_factory: Any,
-    landing: Path,
-    expected: dict[str, Any],
-    tmp_path: Path,
-    record_property: pytest.RecordProperty,
-) -> None:
-    data = tmp_path / "data"
-    # September as `rekon run` published it: October's history (BARU/BERULANG, SELESAI) then
-    # matches the CLI's October, which followed September in the same data folder.
-    september = Path("published") / PERIODS[-2]
-    shutil.copytree(expected["months"] / september, data / september)
-    started = time.perf_counter()
-    cluster = cluster_factory(
-        "CeleryExecutor", AIRFLOW_VAR_REKON_LANDING=str(landing), AIRFLOW_VAR_REKON_DATA=str(data)
-    )
-    startup = time.perf_counter() - started
-
-    started = time.perf_counter()
-    cluster.airflow("dags", "trigger", "rekon_monthly", "--logical-date", "2026-11-01T00:00:00+00:00")
-    cluster.wait_for_runs("rekon_monthly", 1)
-    seconds = time.perf_counter() - started
-    cli = expected["seconds"][PERIODS[-1]]
-    record_property("celery_run_seconds", round(seconds, 1))
-    record_property("cli_run_seconds", round(cli, 1))
-    print(f"Celery cluster up in {startup:.1f} s; run {seconds:.1f} s; `rekon run` {cli:.1f} s")
-    for task_id, map_index, label, queued, started_at, duration in cluster.task_timings("rekon_monthly"):
+def print_timings(cluster: Cluster, dag_id: str) -> None:
+    for task_id, map_index, label, queued, started_at, duration in cluster.task_timings(dag_id):
         print(
             f"  {task_id}[{label or map_index}] queued {queued:%H:%M:%S} started {started_at:%H:%M:%S} "
             f"took {duration or 0:.1f} s"
         )
 
-    october = Path("published") / PERIODS[-1]
-    assert_same_publication(data / october, expected["months"] / october)
-    # The Celery worker ran the tasks, one mapped instance per province present.
-    states = cluster.task_states("rekon_monthly")
-    partitions = [row for row in states if row[1] == "reconcile_partition"]
-    assert len(partitions) >= 2 and all(row[3] == "success" for row in partitions), partitions
-    queues = {row[0] for row in cluster._sql("select distinct queue from task_instance")}
-    assert queues == {cluster.env["AIRFLOW__OPERATORS__DEFAULT_QUEUE"]}, queues
-    # The teardown gave the period back: `rekon run` may work on it again.
-    assert not (data / "work" / PERIODS[-1] / ".claim").exists()
 
-
-def test_local_executor_backfill_clear_and_summaries(
-    cluster_factory: Any, landing: Path, expected: dict[str, Any], tmp_path: Path
+def test_celery_backfill_publishes_what_rekon_run_publishes(
+    cluster_factory: Any,
+    landing: Path,
+    expected: dict[str, Any],
+    tmp_path: Path,
+    record_property: pytest.RecordProperty,
 ) -> None:
     data = tmp_path / "data"
     with SmtpSink() as smtp:
@@ -395,58 +397,106 @@ def test_local_executor_backfill_clear_and_summaries(
             "port": smtp.server_address[1],
             "extra": {"from_email": "rekon@bpjs.test", "disable_tls": True, "disable_ssl": True},
         }
+        started = time.perf_counter()
         cluster = cluster_factory(
-            "LocalExecutor",
+            "CeleryExecutor",
             AIRFLOW_VAR_REKON_LANDING=str(landing),
             AIRFLOW_VAR_REKON_DATA=str(data),
             AIRFLOW_CONN_REKON_SMTP=json.dumps(connection),
             AIRFLOW_VAR_REKON_BRANCH_RECIPIENTS=json.dumps({"*": ["pusat@bpjs.test"]}),
         )
+        startup = time.perf_counter() - started
 
         # Runs on 1 September, 1 October and 1 November reconcile August, September, October.
+        started = time.perf_counter()
         cluster.airflow(
             "backfill", "create", "--dag-id", "rekon_monthly",
             "--from-date", "2026-09-01T00:00:00+00:00", "--to-date", "2026-11-01T00:00:00+00:00",
             "--max-active-runs", "1",
         )  # fmt: skip
-        runs = cluster.wait_for_runs("rekon_monthly", len(PERIODS), timeout=RUN_TIMEOUT * 2)
-        assert [r[2].strftime("%Y-%m") for r in runs] == ["2026-09", "2026-10", "2026-11"]
+        runs = cluster.wait_for_runs("rekon_monthly", len(PERIODS), timeout=RUN_TIMEOUT * len(PERIODS))
+        seconds = time.perf_counter() - started
+        cli = sum(expected["seconds"].values())
+        record_property("celery_backfill_seconds", round(seconds, 1))
+        record_property("cli_three_months_seconds", round(cli, 1))
+        print(f"Celery cluster up in {startup:.1f} s; 3 months {seconds:.1f} s; `rekon run` x3 {cli:.1f} s")
+        print_timings(cluster, "rekon_monthly")
+
+        # A backfilled run's logical date is the start of its data interval: the period's month.
+        assert [r[2].strftime("%Y-%m") for r in runs] == list(PERIODS)
         for period in PERIODS:
             # History (BARU/BERULANG, SELESAI) carries over between months exactly as in the CLI.
-            assert_same_publication(data / "published" / period, expected["months"] / "published" / period)
+            published = Path("published") / period
+            assert_same_publication(data / published, expected["months"] / published)
+            # The teardown gave the period back: `rekon run` may work on it again.
+            assert not (data / "work" / period / ".claim").exists()
+        # The Celery worker ran every task, one mapped reconcile per province present.
+        queues = {row[0] for row in cluster.sql("select distinct queue from task_instance")}
+        assert queues == {cluster.env["AIRFLOW__OPERATORS__DEFAULT_QUEUE"]}, queues
+        provinces = cluster.sql(
+            "select count(distinct map_index) from task_instance where task_id = 'reconcile_partition'"
+        )[0][0]
+        assert provinces >= 2
 
-        # Clear one province's reconcile and everything after it in October's run: Airflow
-        # re-runs the claim (setup) and its release (teardown) with them; same files again.
-        october = data / "published" / PERIODS[-1]
-        before = {name: (october / name).read_bytes() for name in COMPARED}
-        cluster.airflow(
-            "tasks", "clear", "rekon_monthly", "--task-regex", "^reconcile_partition$", "--downstream",
-            "--start-date", "2026-11-01T00:00:00+00:00", "--end-date", "2026-11-01T00:00:00+00:00", "--yes",
-        )  # fmt: skip
-        cluster.wait(
-            lambda: cluster.runs("rekon_monthly")[-1][1] == "success" and _publish_ran_again(cluster),
-            RUN_TIMEOUT,
-            "the cleared run to succeed again",
-        )
-        assert {name: (october / name).read_bytes() for name in COMPARED} == before
-        assert not (data / "work" / PERIODS[-1] / ".claim").exists()
-
-        # Every publish updated the asset; the summaries DAG ran on it and mailed the branches.
+        # Every publish updated the asset. The scheduler ran without its own schedule so far
+        # (only the runs a test asks for, whatever today's date); asset-triggered runs need it:
+        # restart it with the schedule on and rekon_monthly paused, and the summaries DAG runs.
+        cluster.airflow("dags", "pause", "rekon_monthly")
+        cluster.restart("scheduler", "scheduler", AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE="True")
         cluster.wait_for_runs("rekon_branch_summaries", 1)
-        summaries = data / "summaries"
-        branch_files = sorted(p.name for p in summaries.glob("*/*.csv"))
-        assert any(name == "branches.csv" for name in branch_files), branch_files
+        index = sorted(data.glob("summaries/*/branches.csv"))
+        assert index, "no per-branch summaries written"
         cluster.wait(lambda: len(smtp.messages) > 0, 60, "a summary e-mail")
         assert smtp.messages[0]["to"] == ["pusat@bpjs.test"]
         assert "Rekon 2026-" in smtp.messages[0]["data"]
         smtp.shutdown()
 
 
+def test_local_executor_run_and_clear(cluster_factory: Any, landing: Path, tmp_path: Path) -> None:
+    from pipeline.runner import run_period
+
+    period = PERIODS[-1]
+    # Only what a delivery must hold: the registry and payroll, no optional source.
+    small = tmp_path / "landing"
+    for part in ("registry/employers", "registry/participants", "payroll"):
+        for path in (landing / period).glob(part + "*"):
+            target = small / period / path.relative_to(landing / period)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            (shutil.copytree if path.is_dir() else shutil.copy2)(path, target)
+    (small / period / "_READY").touch()
+    run_period(period, small, tmp_path / "cli")
+
+    data = tmp_path / "data"
+    cluster = cluster_factory(
+        "LocalExecutor", AIRFLOW_VAR_REKON_LANDING=str(small), AIRFLOW_VAR_REKON_DATA=str(data)
+    )
+    started = time.perf_counter()
+    cluster.airflow("dags", "trigger", "rekon_monthly", "--logical-date", "2026-11-01T00:00:00+00:00")
+    cluster.wait_for_runs("rekon_monthly", 1)
+    print(f"LocalExecutor run {time.perf_counter() - started:.1f} s")
+    print_timings(cluster, "rekon_monthly")
+    published = Path("published") / period
+    assert_same_publication(data / published, tmp_path / "cli" / published)
+
+    # Clear one province's reconcile and everything after it: Airflow re-runs the claim (setup)
+    # and its release (teardown) with them, and the same files are published again.
+    before = {name: (data / published / name).read_bytes() for name in COMPARED}
+    stamp = (data / published / "manifest.json").stat().st_mtime_ns
+    cluster.airflow(
+        # Airflow 3.3 matches --task-regex as a substring of the task id.
+        "tasks", "clear", "rekon_monthly", "--task-regex", "reconcile_partition", "--downstream",
+        "--start-date", "2026-11-01T00:00:00+00:00", "--end-date", "2026-11-01T00:00:00+00:00", "--yes",
+    )  # fmt: skip
+    cluster.wait(lambda: _publish_ran_again(cluster), RUN_TIMEOUT, "the cleared tasks to run again")
+    cluster.wait_for_runs("rekon_monthly", 1)
+    assert (data / published / "manifest.json").stat().st_mtime_ns != stamp, "publish did not run again"
+    assert {name: (data / published / name).read_bytes() for name in COMPARED} == before
+    assert not (data / "work" / period / ".claim").exists()
+
+
 def _publish_ran_again(cluster: Cluster) -> bool:
-    """Whether October's publish task has succeeded again (its second try) since the clear."""
-    rows = cluster._sql(
-        "select state, try_number from task_instance where dag_id = 'rekon_monthly' "
-        "and task_id = 'publish' and run_id = (select run_id from dag_run where dag_id = 'rekon_monthly' "
-        "order by logical_date desc limit 1)"
+    """Whether the publish task has succeeded again (its second try) since the clear."""
+    rows = cluster.sql(
+        "select state, try_number from task_instance where dag_id = 'rekon_monthly' and task_id = 'publish'"
     )
     return bool(rows) and rows[0][0] == "success" and rows[0][1] >= 2

@@ -86,8 +86,12 @@ def test_dag_publishes_what_the_steps_publish(
         "landing": str(landing),
         "data": str(via_airflow),
     }
-    delivered = {ti.map_index for ti in run.get_task_instances() if ti.task_id == "source.ingest"}
+    delivered = {ti.map_index for ti in run.get_task_instances() if ti.task_id == "ingest"}
     assert len(delivered) >= 2, "expected one mapped ingest per delivered source"
+    provinces = {ti.map_index for ti in run.get_task_instances() if ti.task_id == "reconcile_partition"}
+    assert len(provinces) >= 2, "expected one mapped reconcile per province present"
+    # The teardown gave the period back.
+    assert not (via_airflow / "work" / PERIOD / ".claim").exists()
 
     expected = direct / "published" / PERIOD
     published = via_airflow / "published" / PERIOD
@@ -96,31 +100,54 @@ def test_dag_publishes_what_the_steps_publish(
     assert (published / "manifest.json").is_file()
 
 
-def test_missing_registry_fails_the_run_and_publishes_nothing(
+def test_a_ready_delivery_without_registry_fails_at_once_and_publishes_nothing(
     airflow_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # November's delivery holds payroll but no registry extracts.
+    # November's delivery is marked complete but holds payroll and no registry extracts.
     landing, data = tmp_path / "landing", tmp_path / "data"
     payroll = landing / "2026-11" / "payroll"
     payroll.mkdir(parents=True)
     (payroll / "payroll.csv").write_text("npwp,nik,nama,gaji\n")
+    (landing / "2026-11" / "_READY").touch()
     # No Variables this time: the folders come from the environment fallback.
     monkeypatch.setenv("REKON_LANDING", str(landing))
     monkeypatch.setenv("REKON_DATA", str(data))
 
     dag = load_dag()
-    for task in dag.tasks:
-        # Retrying would only wait out the back-off: the extract is not going to appear.
-        task.retries = 0
+    started = time.perf_counter()
     run = dag.test(logical_date=datetime(2026, 12, 1, tzinfo=UTC))
 
     states = task_states(run)
     assert run.state == "failed", states
-    assert run_settings(run) == {
-        "period": "2026-11",
-        "landing": str(landing),
-        "data": str(data),
-    }
-    assert states["check_delivery[-1]"] == "failed", states
+    # Failed at the first poke, without retries: the marker says nothing more is coming.
+    assert time.perf_counter() - started < 60
+    assert run_settings(run) == {"period": "2026-11", "landing": str(landing), "data": str(data)}
+    assert states["wait_for_delivery[-1]"] == "failed", states
+    assert states["claim_period[-1]"] == "upstream_failed", states
     assert states["publish[-1]"] == "upstream_failed", states
+    assert not (data / "published").exists()
+
+
+def test_a_dag_run_waits_for_a_cli_run_of_the_same_period(
+    airflow_db: Path, landing: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.claim import exclusive
+    from pipeline.layout import Layout
+
+    data = tmp_path / "data"
+    monkeypatch.setenv("REKON_LANDING", str(landing))
+    monkeypatch.setenv("REKON_DATA", str(data))
+    dag = load_dag()
+    claim = dag.get_task("claim_period")
+    # Seconds instead of hours: the CLI run below never ends while the DAG run waits.
+    claim.timeout, claim.poke_interval, claim.retries = 2, 0.5, 0
+    # What `rekon run --period 2026-10` holds for its whole run.
+    with exclusive(Layout(data, PERIOD)):
+        run = dag.test(logical_date=LOGICAL_DATE)
+
+    states = task_states(run)
+    assert run.state == "failed", states
+    assert states["claim_period[-1]"] == "failed", states
+    assert states["check_delivery[-1]"] == "upstream_failed", states
+    assert not (data / "work" / PERIOD / ".claim").exists()
     assert not (data / "published").exists()

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 DAGS = Path(__file__).resolve().parents[2] / "dags"
 DAG_ID = "rekon_monthly"
+DAG_IDS = ("rekon_monthly", "rekon_branch_summaries")
 
 # Worth several seconds each to import: the dag-processor re-parses DAG files every few
 # seconds, so these belong inside the tasks. `pipeline` too: its steps import them.
@@ -41,43 +42,79 @@ def test_every_dag_file_imports_without_errors(dagbag: DagBag) -> None:
     # DagBag in Airflow 3 has no include_examples: examples are a separate bundle, and
     # AIRFLOW__CORE__LOAD_EXAMPLES=False (conftest) keeps them out anyway.
     assert dagbag.import_errors == {}
-    assert dagbag.captured_warnings == {}
-    assert DAG_ID in dagbag.dag_ids
+    assert {
+        path: ours for path, warnings in dagbag.captured_warnings.items() if (ours := _ours(warnings))
+    } == {}
+    assert set(DAG_IDS) <= set(dagbag.dag_ids)
+
+
+def _ours(warnings: tuple[str, ...]) -> list[str]:
+    # apache-airflow-providers-standard 1.21.0 (the latest) imports a deprecated Airflow helper
+    # in the module behind @task.sensor: that warning is the provider's, not the DAG files'.
+    return [w for w in warnings if "airflow.utils.operator_helpers.determine_kwargs" not in w]
 
 
 def test_dag_has_the_expected_tasks(dag: DAG) -> None:
     assert set(dag.task_ids) == {
         "settings",
+        "wait_for_delivery",
+        "claim_period",
         "check_delivery",
-        "source.ingest",
-        "source.validate",
-        "reconcile",
+        "ingest",
+        "validate",
+        "prepare_partitions",
+        "reconcile_partition",
+        "merge",
         "publish",
+        "release_period",
     }
-    # One ingest and one validate per delivered source, decided at run time.
-    mapped = {t.task_id for t in dag.tasks if t.get_closest_mapped_task_group() is not None}
-    assert mapped == {"source.ingest", "source.validate"}
-    # settings feeds every task the period and folders, so it is upstream of all of them.
+    # One ingest and one validate per delivered source, one reconcile per province present.
+    mapped = {t.task_id for t in dag.tasks if t.get_needs_expansion()}
+    assert mapped == {"ingest", "validate", "reconcile_partition"}
+    # settings feeds every task the period, folders and claim name, so it is upstream of all.
     upstream = {t.task_id: t.upstream_task_ids - {"settings"} for t in dag.tasks}
     assert upstream == {
         "settings": set(),
-        "check_delivery": set(),
-        "source.ingest": {"check_delivery"},
-        # check_delivery: the mapped `source` argument comes from its list.
-        "source.validate": {"check_delivery", "source.ingest"},
-        "reconcile": {"source.validate"},
-        "publish": {"reconcile"},
+        "wait_for_delivery": set(),
+        "claim_period": {"wait_for_delivery"},
+        "check_delivery": {"claim_period"},
+        "ingest": {"check_delivery"},
+        # After every ingest, not just its own source's: batch expectations of
+        # registry/participants read registry/employers' ingested files.
+        "validate": {"check_delivery", "ingest"},
+        "prepare_partitions": {"validate"},
+        "reconcile_partition": {"prepare_partitions"},
+        "merge": {"reconcile_partition"},
+        "publish": {"merge"},
+        "release_period": {"publish", "claim_period"},
     }
+    # The claim is a setup and its release the teardown: clearing any task in between clears
+    # them too, and the release runs however the run ends.
+    assert dag.get_task("claim_period").is_setup
+    assert dag.get_task("release_period").is_teardown
+    assert [a.name for a in dag.get_task("publish").outlets] == ["rekon_published"]
 
 
-def test_dag_schedule_and_retries(dag: DAG) -> None:
+def test_summaries_dag_runs_on_the_published_asset(dagbag: DagBag) -> None:
+    summaries = dagbag.dags["rekon_branch_summaries"]
+    assert [a.name for a in summaries.timetable.asset_condition.objects] == ["rekon_published"]
+    assert set(summaries.task_ids) == {"published_period", "summarise", "email_branches"}
+    assert summaries.doc_md and "rekon_smtp" in summaries.doc_md
+
+
+def test_dag_schedule_and_retries(dagbag: DagBag, dag: DAG) -> None:
     assert dag.catchup is False
     assert dag.max_active_runs == 1
     assert dag.doc_md and "period" in dag.doc_md
-    for task in dag.tasks:
-        assert task.retries >= 1
-        assert task.retry_exponential_backoff > 1
-        assert task.max_retry_delay is not None
+    for dag_id in DAG_IDS:
+        for task in dagbag.dags[dag_id].tasks:
+            assert task.retries >= 1, task.task_id
+            assert task.retry_exponential_backoff > 1, task.task_id
+            assert task.max_retry_delay is not None, task.task_id
+    # Sensors give up, with a message, rather than wait for ever.
+    for task_id in ("wait_for_delivery", "claim_period"):
+        sensor = dag.get_task(task_id)
+        assert sensor.mode == "reschedule" and 0 < sensor.timeout <= 3 * 24 * 3600, task_id
 
 
 @pytest.mark.parametrize(

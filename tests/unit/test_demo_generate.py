@@ -55,11 +55,18 @@ def summary_json(out: Path, period: str) -> dict:
 
 # --- layout, determinism, speed ---------------------------------------------------------------
 
+
 def test_writes_every_source_and_keeps_truth_outside_the_period(demo):
     out, summary, _ = demo
     landing = out / PERIOD
-    for source in ("registry/employers", "registry/participants", "registry/projects",
-                   "permits/business", "permits/construction", "survey/labor_force"):
+    for source in (
+        "registry/employers",
+        "registry/participants",
+        "registry/projects",
+        "permits/business",
+        "permits/construction",
+        "survey/labor_force",
+    ):
         assert len(list(landing.glob(source + ".*"))) == 1, source
     assert len(list((landing / "payroll").iterdir())) >= 6
     assert not (landing / "truth").exists()
@@ -67,13 +74,21 @@ def test_writes_every_source_and_keeps_truth_outside_the_period(demo):
         assert (out / "truth" / PERIOD / name).is_file()
     assert summary["periods"] == [PERIOD]
     assert list(truth(out, PERIOD, "findings.csv").columns) == [
-        "period", "category", "employer_key", "workers_affected",
-        "estimated_contribution_monthly"]
-    assert list(truth(out, PERIOD, "quarantine.csv").columns) == [
-        "source", "file", "row_number", "reason"]
+        "period",
+        "category",
+        "employer_key",
+        "workers_affected",
+        "estimated_contribution_monthly",
+    ]
+    assert list(truth(out, PERIOD, "quarantine.csv").columns) == ["source", "file", "row_number", "reason"]
     assert list(truth(out, PERIOD, "coverage.csv").columns) == [
-        "level", "region_code", "region_name", "formal_workers", "registered_workers",
-        "coverage_pct"]
+        "level",
+        "region_code",
+        "region_name",
+        "formal_workers",
+        "registered_workers",
+        "coverage_pct",
+    ]
 
 
 def test_small_run_is_fast(demo):
@@ -81,8 +96,11 @@ def test_small_run_is_fast(demo):
 
 
 def digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_same_seed_same_bytes_and_another_seed_differs(tmp_path: Path):
@@ -111,6 +129,7 @@ def test_progress_callback_is_called(tmp_path: Path):
 
 # --- shapes -----------------------------------------------------------------------------------
 
+
 def test_every_file_shape_is_present(demo):
     out = demo[0] / PERIOD
     raw = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*.csv")}
@@ -129,14 +148,20 @@ def test_every_file_shape_is_present(demo):
     text = "\n".join(_text(b) for b in raw.values())
     for header in ("No. KTP", "Nama Pekerja", "GAJI-BRUTO", "Tanggal Lahir", "nama_perusahaan"):
         assert header in text
-    for amount in (r",\d{7},", r",\d{7}\.0,", r'"\d\.\d{3}\.\d{3}"', r'"\d\.\d{3}\.\d{3},00"',
-                   r"Rp \d\.\d{3}\.\d{3}"):
+    for amount in (
+        r",\d{7},",
+        r",\d{7}\.0,",
+        r'"\d\.\d{3}\.\d{3}"',
+        r'"\d\.\d{3}\.\d{3},00"',
+        r"Rp \d\.\d{3}\.\d{3}",
+    ):
         assert re.search(amount, text), amount
     for date in (r"\d{4}-\d\d-\d\d", r"\d\d/\d\d/\d{4}", r"\d\d-\d\d-\d{4}"):
         assert re.search(date, text), date
     assert re.search(r"\d\d\.\d{3}\.\d{3}\.\d-\d{3}\.\d{3}", text), "punctuated NPWP"
-    assert re.search(r"[,;\"\t]\d{15}[,;\"\t]", text) and re.search(r"[,;\"\t]0\d{15}[,;\"\t]",
-                                                                       text), "15 and 16 digits"
+    assert re.search(r"[,;\"\t]\d{15}[,;\"\t]", text) and re.search(r"[,;\"\t]0\d{15}[,;\"\t]", text), (
+        "15 and 16 digits"
+    )
     assert re.search(r"[,;\"\t]0\d{12}[,;\"\t]", text), "NIB with a leading zero"
     assert re.search(r"[,;\"\t]62\d\d[,;\"\t]", text) and "62.71" in text, "6271 and 62.71"
 
@@ -162,8 +187,11 @@ def test_xlsx_files_have_title_rows_and_typed_cells(demo):
     data = rows[3]
     assert isinstance(data[3], dt.datetime) and isinstance(data[5], float | int)
     assert isinstance(data[1], str) and len(data[1]) == 16
-    one_title = list(openpyxl.load_workbook(out / f"payroll/06_cv_barito_makmur_{PERIOD}.xlsx")
-                     .worksheets[0].iter_rows(values_only=True))
+    one_title = list(
+        openpyxl.load_workbook(out / f"payroll/06_cv_barito_makmur_{PERIOD}.xlsx")
+        .worksheets[0]
+        .iter_rows(values_only=True)
+    )
     assert one_title[1][0] == "NIK"
     construction = openpyxl.load_workbook(out / "permits/construction.xlsx")
     assert len(construction.worksheets) == 2
@@ -175,13 +203,17 @@ def test_identifiers_are_well_formed_and_kalteng_dominates(demo):
     out = demo[0] / PERIOD
     regencies = set(_regions().regencies)
     participants = pq.read_table(out / "registry/participants.parquet").to_pandas()
-    quarantined = set(truth(demo[0], PERIOD, "quarantine.csv").query(
-        "file == 'registry/participants.parquet'").row_number.astype(int))
+    quarantined = set(
+        truth(demo[0], PERIOD, "quarantine.csv")
+        .query("file == 'registry/participants.parquet'")
+        .row_number.astype(int)
+    )
     good = participants.loc[[i + 1 not in quarantined for i in range(len(participants))]]
     assert all(_valid_nik(n, regencies) for n in good.no_ktp)
     assert (good.no_ktp.str[:2] == "62").mean() > 0.6
-    employers = pd.read_csv(out / "registry/employers.csv", sep=";", dtype=str,
-                            encoding="utf-8-sig", keep_default_na=False)
+    employers = pd.read_csv(
+        out / "registry/employers.csv", sep=";", dtype=str, encoding="utf-8-sig", keep_default_na=False
+    )
     assert employers["No NPP"].str.fullmatch(r"\d{8}").all()
     assert {"62", "32"} <= set(employers["Kode Wilayah"].str[:2])
 
@@ -189,42 +221,73 @@ def test_identifiers_are_well_formed_and_kalteng_dominates(demo):
 # --- an independent reading of the landing folder ---------------------------------------------
 
 ALIASES = {
-    "registry/employers": {"npp": ["no_npp", "nomor_pendaftaran_perusahaan"],
-                           "nib": ["nomor_induk_berusaha"], "npwp": ["npwp_perusahaan"],
-                           "employer_name": ["nama_perusahaan", "nama_badan_usaha"],
-                           "regency_code": ["kode_wilayah", "kode_kab_kota"], "kbli": ["kode_kbli"],
-                           "scale": ["skala_usaha"], "programs": ["program"],
-                           "status": ["status_kepesertaan"], "registered_on": ["tgl_daftar"]},
-    "registry/participants": {"kpj": ["no_kpj"], "nik": ["no_ktp", "nomor_induk_kependudukan"],
-                              "full_name": ["nama", "nama_lengkap", "nama_peserta"],
-                              "birth_date": ["tgl_lahir", "tanggal_lahir"], "npp": ["no_npp"],
-                              "reported_wage": ["upah", "upah_dilaporkan"],
-                              "status": ["status_kepesertaan"]},
-    "registry/projects": {"permit_number": ["no_izin", "nomor_spk"],
-                          "project_registration_number": ["no_registrasi_proyek"]},
-    "payroll": {"employer_npwp": ["npwp", "npwp_perusahaan", "npwp_pemberi_kerja"],
-                "employer_nib": ["nib"], "employer_name": ["nama_perusahaan"],
-                "nik": ["no_ktp", "nomor_induk_kependudukan"],
-                "full_name": ["nama", "nama_pekerja", "nama_karyawan"],
-                "birth_date": ["tgl_lahir", "tanggal_lahir"],
-                "gross_wage": ["gaji", "gaji_bruto", "upah", "total_upah"],
-                "period": ["periode", "bulan"], "work_regency_code": ["lokasi_kerja", "kode_wilayah"],
-                "employment_type": ["status_kerja"]},
-    "permits/business": {"nib": ["nomor_induk_berusaha"], "npwp": [],
-                         "business_name": ["nama_usaha", "nama_perusahaan"], "kbli": ["kode_kbli"],
-                         "regency_code": ["kode_wilayah"], "scale": ["skala_usaha"],
-                         "declared_workers": ["jumlah_tenaga_kerja", "jumlah_tk"],
-                         "issued_on": ["tgl_terbit"], "status": ["status_izin"]},
-    "permits/construction": {"permit_number": ["no_izin", "nomor_spk"],
-                             "project_name": ["nama_proyek"], "contractor_nib": ["nib_kontraktor"],
-                             "contractor_npwp": ["npwp_kontraktor"],
-                             "contractor_name": ["nama_kontraktor"], "regency_code": ["kode_wilayah"],
-                             "contract_value": ["nilai_kontrak"], "start_on": ["tgl_mulai"],
-                             "end_on": ["tgl_selesai"], "declared_workers": ["jumlah_tenaga_kerja"]},
-    "survey/labor_force": {"regency_code": ["kode_wilayah"], "sector": ["lapangan_usaha"],
-                           "formal_workers": ["pekerja_formal"],
-                           "informal_workers": ["pekerja_informal"],
-                           "survey_round": ["periode_survei"]},
+    "registry/employers": {
+        "npp": ["no_npp", "nomor_pendaftaran_perusahaan"],
+        "nib": ["nomor_induk_berusaha"],
+        "npwp": ["npwp_perusahaan"],
+        "employer_name": ["nama_perusahaan", "nama_badan_usaha"],
+        "regency_code": ["kode_wilayah", "kode_kab_kota"],
+        "kbli": ["kode_kbli"],
+        "scale": ["skala_usaha"],
+        "programs": ["program"],
+        "status": ["status_kepesertaan"],
+        "registered_on": ["tgl_daftar"],
+    },
+    "registry/participants": {
+        "kpj": ["no_kpj"],
+        "nik": ["no_ktp", "nomor_induk_kependudukan"],
+        "full_name": ["nama", "nama_lengkap", "nama_peserta"],
+        "birth_date": ["tgl_lahir", "tanggal_lahir"],
+        "npp": ["no_npp"],
+        "reported_wage": ["upah", "upah_dilaporkan"],
+        "status": ["status_kepesertaan"],
+    },
+    "registry/projects": {
+        "permit_number": ["no_izin", "nomor_spk"],
+        "project_registration_number": ["no_registrasi_proyek"],
+    },
+    "payroll": {
+        "employer_npwp": ["npwp", "npwp_perusahaan", "npwp_pemberi_kerja"],
+        "employer_nib": ["nib"],
+        "employer_name": ["nama_perusahaan"],
+        "nik": ["no_ktp", "nomor_induk_kependudukan"],
+        "full_name": ["nama", "nama_pekerja", "nama_karyawan"],
+        "birth_date": ["tgl_lahir", "tanggal_lahir"],
+        "gross_wage": ["gaji", "gaji_bruto", "upah", "total_upah"],
+        "period": ["periode", "bulan"],
+        "work_regency_code": ["lokasi_kerja", "kode_wilayah"],
+        "employment_type": ["status_kerja"],
+    },
+    "permits/business": {
+        "nib": ["nomor_induk_berusaha"],
+        "npwp": [],
+        "business_name": ["nama_usaha", "nama_perusahaan"],
+        "kbli": ["kode_kbli"],
+        "regency_code": ["kode_wilayah"],
+        "scale": ["skala_usaha"],
+        "declared_workers": ["jumlah_tenaga_kerja", "jumlah_tk"],
+        "issued_on": ["tgl_terbit"],
+        "status": ["status_izin"],
+    },
+    "permits/construction": {
+        "permit_number": ["no_izin", "nomor_spk"],
+        "project_name": ["nama_proyek"],
+        "contractor_nib": ["nib_kontraktor"],
+        "contractor_npwp": ["npwp_kontraktor"],
+        "contractor_name": ["nama_kontraktor"],
+        "regency_code": ["kode_wilayah"],
+        "contract_value": ["nilai_kontrak"],
+        "start_on": ["tgl_mulai"],
+        "end_on": ["tgl_selesai"],
+        "declared_workers": ["jumlah_tenaga_kerja"],
+    },
+    "survey/labor_force": {
+        "regency_code": ["kode_wilayah"],
+        "sector": ["lapangan_usaha"],
+        "formal_workers": ["pekerja_formal"],
+        "informal_workers": ["pekerja_informal"],
+        "survey_round": ["periode_survei"],
+    },
 }
 
 
@@ -249,13 +312,15 @@ def read_records(path: Path, source: str) -> list[dict]:
     names = _canonical(source)
     if path.suffix == ".parquet":
         rows = pq.read_table(path).to_pylist()
-        return [{names[_header_key(k)]: v for k, v in r.items() if _header_key(k) in names}
-                for r in rows]
+        return [{names[_header_key(k)]: v for k, v in r.items() if _header_key(k) in names} for r in rows]
     grid = _xlsx_grid(path) if path.suffix == ".xlsx" else _csv_grid(path)
-    start = next(i for i, row in enumerate(grid)
-                 if sum(_header_key(c) in names for c in row if c not in (None, "")) >= 2)
+    start = next(
+        i
+        for i, row in enumerate(grid)
+        if sum(_header_key(c) in names for c in row if c not in (None, "")) >= 2
+    )
     header = [names.get(_header_key(c)) if c not in (None, "") else None for c in grid[start]]
-    return [{h: v for h, v in zip(header, row, strict=False) if h} for row in grid[start + 1:]]
+    return [{h: v for h, v in zip(header, row, strict=False) if h} for row in grid[start + 1 :]]
 
 
 def _xlsx_grid(path: Path) -> list[tuple]:
@@ -275,8 +340,11 @@ def _digits(value: object) -> str:
 
 
 def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or (
-        isinstance(value, float) and value != value)
+    return (
+        value is None
+        or (isinstance(value, str) and not value.strip())
+        or (isinstance(value, float) and value != value)
+    )
 
 
 def _amount(value: object) -> float | None:
@@ -342,6 +410,7 @@ PROGRAMS = {"JKK", "JKM", "JHT", "JP", "JKP"}
 
 def row_problem(source: str, r: dict, regencies: set[str]) -> str | None:
     """Contract section 4, one source at a time (duplicates are found later)."""
+
     def missing(*cols: str) -> bool:
         return any(_blank(r.get(c)) for c in cols)
 
@@ -354,8 +423,7 @@ def row_problem(source: str, r: dict, regencies: set[str]) -> str | None:
             return "missing_employer_id"
         if missing("full_name"):
             return "missing_required"
-        if not _blank(r.get("work_regency_code")) and not _regency(r["work_regency_code"],
-                                                                    regencies):
+        if not _blank(r.get("work_regency_code")) and not _regency(r["work_regency_code"], regencies):
             return "invalid_code"
     elif source == "registry/participants":
         if not _valid_nik(_digits(r.get("nik")), regencies):
@@ -370,9 +438,12 @@ def row_problem(source: str, r: dict, regencies: set[str]) -> str | None:
         if missing("npp", "employer_name", "regency_code", "programs", "status"):
             return "missing_required"
         tokens = set(re.split(r"[;,/|\s]+", str(r["programs"]).strip()))
-        if (not _regency(r["regency_code"], regencies) or not tokens <= PROGRAMS
-                or r["status"] not in ("AKTIF", "NONAKTIF")
-                or not (_blank(r.get("scale")) or r["scale"] in ref.SCALES)):
+        if (
+            not _regency(r["regency_code"], regencies)
+            or not tokens <= PROGRAMS
+            or r["status"] not in ("AKTIF", "NONAKTIF")
+            or not (_blank(r.get("scale")) or r["scale"] in ref.SCALES)
+        ):
             return "invalid_code"
     elif source == "registry/projects":
         if missing("permit_number"):
@@ -380,9 +451,11 @@ def row_problem(source: str, r: dict, regencies: set[str]) -> str | None:
     elif source == "permits/business":
         if missing("nib", "business_name", "regency_code"):
             return "missing_required"
-        if (not _regency(r["regency_code"], regencies)
-                or not (_blank(r.get("scale")) or r["scale"] in ref.SCALES)
-                or not (_blank(r.get("status")) or r["status"] in ("AKTIF", "DICABUT"))):
+        if (
+            not _regency(r["regency_code"], regencies)
+            or not (_blank(r.get("scale")) or r["scale"] in ref.SCALES)
+            or not (_blank(r.get("status")) or r["status"] in ("AKTIF", "DICABUT"))
+        ):
             return "invalid_code"
     elif source == "permits/construction":
         if (_amount(r.get("contract_value")) or 0) <= 0:
@@ -395,7 +468,8 @@ def row_problem(source: str, r: dict, regencies: set[str]) -> str | None:
         if missing("regency_code", "formal_workers"):
             return "missing_required"
         if not _regency(r["regency_code"], regencies) or not (
-                _blank(r.get("sector")) or r["sector"] in ref.SECTORS):
+            _blank(r.get("sector")) or r["sector"] in ref.SECTORS
+        ):
             return "invalid_code"
     return None
 
@@ -435,12 +509,14 @@ class Reading:
         self.accepted["payroll"] = self._without_duplicates(payroll)
 
     def _without_duplicates(self, rows: list[tuple[str, int, dict]]) -> list[dict]:
-        ids = Identity([r for _, _, r in rows if (r.get("period") or self.period) == self.period],
-                       self)
+        ids = Identity([r for _, _, r in rows if (r.get("period") or self.period) == self.period], self)
         seen, kept = set(), []
         for file, number, r in rows:
-            key = (ids.of(_nib(r.get("employer_nib")), _npwp16(r.get("employer_npwp"))),
-                   _digits(r["nik"]), r.get("period") or self.period)
+            key = (
+                ids.of(_nib(r.get("employer_nib")), _npwp16(r.get("employer_npwp"))),
+                _digits(r["nik"]),
+                r.get("period") or self.period,
+            )
             if key in seen:
                 self.quarantine.append(("payroll", file, str(number), "duplicate"))
             else:
@@ -455,11 +531,15 @@ class Identity:
     def __init__(self, payroll_now: list[dict], reading: Reading) -> None:
         self.parent: dict[str, str] = {}
         acc = reading.accepted
-        pairs = ([(r.get("nib"), r.get("npwp")) for r in acc.get("registry/employers", [])]
-                 + [(r.get("employer_nib"), r.get("employer_npwp")) for r in payroll_now]
-                 + [(r.get("nib"), r.get("npwp")) for r in acc.get("permits/business", [])]
-                 + [(r.get("contractor_nib"), r.get("contractor_npwp"))
-                    for r in acc.get("permits/construction", [])])
+        pairs = (
+            [(r.get("nib"), r.get("npwp")) for r in acc.get("registry/employers", [])]
+            + [(r.get("employer_nib"), r.get("employer_npwp")) for r in payroll_now]
+            + [(r.get("nib"), r.get("npwp")) for r in acc.get("permits/business", [])]
+            + [
+                (r.get("contractor_nib"), r.get("contractor_npwp"))
+                for r in acc.get("permits/construction", [])
+            ]
+        )
         for nib, npwp in pairs:
             self.of(_nib(nib), _npwp16(npwp))
 
@@ -491,9 +571,11 @@ def _name_key(name: object) -> str | None:
 def _units(wage: int, programs: int, jkk: int, period: str) -> int:
     """Contribution in 1/10,000 rupiah."""
     cap = ref.jp_cap(period)
-    return (wage * ((jkk if programs & ref.JKK else 0) + (ref.JKM_BP if programs & ref.JKM else 0)
-                    + (ref.JHT_BP if programs & ref.JHT else 0))
-            + (min(wage, cap) * ref.JP_BP if programs & ref.JP else 0))
+    return wage * (
+        (jkk if programs & ref.JKK else 0)
+        + (ref.JKM_BP if programs & ref.JKM else 0)
+        + (ref.JHT_BP if programs & ref.JHT else 0)
+    ) + (min(wage, cap) * ref.JP_BP if programs & ref.JP else 0)
 
 
 def _rupiah(amount: Fraction) -> int:
@@ -513,8 +595,7 @@ def _months(start: dt.date, end: dt.date) -> int:
     return (end.year - start.year) * 12 + end.month - start.month + 1
 
 
-def independent_findings(reading: Reading, link_every_period: bool = False
-                         ) -> tuple[set[tuple], list[tuple]]:
+def independent_findings(reading: Reading, link_every_period: bool = False) -> tuple[set[tuple], list[tuple]]:
     """Contract section 5 applied to the accepted rows; plus coverage rows (section 7)."""
     period, acc = reading.period, reading.accepted
     now = [r for r in acc["payroll"] if (r.get("period") or period) == period]
@@ -524,11 +605,13 @@ def independent_findings(reading: Reading, link_every_period: bool = False
     region_of = {r["npp"]: _regency(r["regency_code"], reading.regencies) for r in employers}
     registered = {emp_of[r["npp"]] for r in employers if r["status"] == "AKTIF"}
     profile = _profiles(acc, emp_of, ids)
-    aktif = [r for r in acc.get("registry/participants", [])
-             if r["status"] == "AKTIF" and r["npp"] in emp_of]
+    aktif = [r for r in acc.get("registry/participants", []) if r["status"] == "AKTIF" and r["npp"] in emp_of]
     by_nik = {(emp_of[r["npp"]], _digits(r["nik"])): r for r in aktif}
-    by_name = {(emp_of[r["npp"]], _name_key(r["full_name"]), _date(r.get("birth_date"))): r
-               for r in aktif if _date(r.get("birth_date")) and _name_key(r["full_name"])}
+    by_name = {
+        (emp_of[r["npp"]], _name_key(r["full_name"]), _date(r.get("birth_date"))): r
+        for r in aktif
+        if _date(r.get("birth_date")) and _name_key(r["full_name"])
+    }
     found: dict[tuple, list] = {}
 
     def add(category: str, emp: str, worker: str | None, units: Fraction) -> None:
@@ -544,16 +627,27 @@ def independent_findings(reading: Reading, link_every_period: bool = False
         programs, jkk = profile.get(emp, (ref.ALL_FOUR, ref.JKK_BP_UNKNOWN, -1, None))[:2]
         match = by_nik.get((emp, nik)) or (
             by_name.get((emp, _name_key(r["full_name"]), _date(r.get("birth_date"))))
-            if _date(r.get("birth_date")) else None)
+            if _date(r.get("birth_date"))
+            else None
+        )
         if match is None:
-            add("PDS_TK" if emp in registered else "PWBD", emp, nik,
-                Fraction(_units(wage, programs, jkk, period), 10_000))
+            add(
+                "PDS_TK" if emp in registered else "PWBD",
+                emp,
+                nik,
+                Fraction(_units(wage, programs, jkk, period), 10_000),
+            )
         elif emp in registered:
             reported = int(_amount(match["reported_wage"]))
             if 100 * reported < 95 * wage:
-                add("PDS_UPAH", emp, nik, Fraction(_units(wage, programs, jkk, period)
-                                                   - _units(reported, programs, jkk, period),
-                                                   10_000))
+                add(
+                    "PDS_UPAH",
+                    emp,
+                    nik,
+                    Fraction(
+                        _units(wage, programs, jkk, period) - _units(reported, programs, jkk, period), 10_000
+                    ),
+                )
         else:
             found.setdefault(("PWBD", emp), [set(), Fraction(0), 0])
     _declared_pwbd(acc, ids, registered, payroll_emps, profile, found, period)
@@ -587,21 +681,20 @@ def _profiles(acc: dict, emp_of: dict, ids: Identity) -> dict[str, tuple]:
     return out
 
 
-def _declared_pwbd(acc: dict, ids: Identity, registered: set, payroll_emps: set, profile: dict,
-                   found: dict, period: str) -> None:
+def _declared_pwbd(
+    acc: dict, ids: Identity, registered: set, payroll_emps: set, profile: dict, found: dict, period: str
+) -> None:
     for r in acc.get("permits/business", []):
         emp = ids.of(_nib(r.get("nib")), _npwp16(r.get("npwp")))
         declared = int(_amount(r.get("declared_workers")) or 0)
-        if (r.get("status") == "AKTIF" and declared >= 1 and emp not in registered
-                and emp not in payroll_emps):
+        if r.get("status") == "AKTIF" and declared >= 1 and emp not in registered and emp not in payroll_emps:
             wage = ref.ump(_regency(r["regency_code"], set(_regions().regencies))[:2], period)
             programs, jkk = profile[emp][:2]
             units = 0 if wage is None else _units(wage, programs, jkk, period)
             found[("PWBD", emp)] = [set(), Fraction(declared * units, 10_000), declared]
 
 
-def _programs(aktif: list, emp_of: dict, registered: set, profile: dict, found: dict,
-              period: str) -> None:
+def _programs(aktif: list, emp_of: dict, registered: set, profile: dict, found: dict, period: str) -> None:
     for emp in registered:
         programs, jkk, scale, held = profile.get(emp, (0, 0, -1, 0))
         missing = programs & ~held
@@ -611,12 +704,10 @@ def _programs(aktif: list, emp_of: dict, registered: set, profile: dict, found: 
         for r in aktif:
             if emp_of[r["npp"]] == emp and _digits(r["nik"]) not in entry[0]:
                 entry[0].add(_digits(r["nik"]))
-                entry[1] += Fraction(_units(int(_amount(r["reported_wage"])), missing, jkk,
-                                            period), 10_000)
+                entry[1] += Fraction(_units(int(_amount(r["reported_wage"])), missing, jkk, period), 10_000)
 
 
-def _proyek(acc: dict, ids: Identity, registered: set, payroll_emps: set, found: dict,
-            period: str) -> None:
+def _proyek(acc: dict, ids: Identity, registered: set, payroll_emps: set, found: dict, period: str) -> None:
     first = dt.date(int(period[:4]), int(period[5:]), 1)
     last = (pd.Timestamp(first) + pd.offsets.MonthEnd(0)).date()
     known = {str(r["permit_number"]) for r in acc.get("registry/projects", [])}
@@ -628,19 +719,18 @@ def _proyek(acc: dict, ids: Identity, registered: set, payroll_emps: set, found:
         assert emp in registered or emp in payroll_emps or ("PWBD", emp) in found
         if str(r["permit_number"]) not in known:
             entry = found.setdefault(("PROYEK", emp), [set(), Fraction(0), 0])
-            entry[1] += Fraction(_slices(int(_amount(r["contract_value"]))),
-                                 10_000 * _months(start, end))
+            entry[1] += Fraction(_slices(int(_amount(r["contract_value"]))), 10_000 * _months(start, end))
             entry[2] += int(_amount(r.get("declared_workers")) or 0)
 
 
-def _coverage_rows(reading: Reading, aktif: list, emp_of: dict, region_of: dict,
-                   registered: set) -> list[tuple]:
+def _coverage_rows(
+    reading: Reading, aktif: list, emp_of: dict, region_of: dict, registered: set
+) -> list[tuple]:
     formal: dict[str, int] = {}
     for r in reading.accepted.get("survey/labor_force", []):
         code = _regency(r["regency_code"], reading.regencies)
         formal[code] = formal.get(code, 0) + int(_amount(r["formal_workers"]))
-    people = {(region_of[r["npp"]], _digits(r["nik"])) for r in aktif
-              if emp_of[r["npp"]] in registered}
+    people = {(region_of[r["npp"]], _digits(r["nik"])) for r in aktif if emp_of[r["npp"]] in registered}
     count = {code: sum(1 for region, _ in people if region == code) for code in formal}
     names = _regions().names
     rows = []
@@ -649,8 +739,10 @@ def _coverage_rows(reading: Reading, aktif: list, emp_of: dict, region_of: dict,
         n = sum(v for c, v in count.items() if c[:2] == province)
         rows.append(("province", province, names[province], f, n))
     rows += [("regency", c, names[c], formal[c], count[c]) for c in sorted(formal)]
-    return [(level, code, name, str(f), str(n), f"{_rupiah(Fraction(1000 * n, f)) / 10:.1f}")
-            for level, code, name, f, n in rows]
+    return [
+        (level, code, name, str(f), str(n), f"{_rupiah(Fraction(1000 * n, f)) / 10:.1f}")
+        for level, code, name, f, n in rows
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -659,19 +751,24 @@ def reading(demo) -> Reading:
 
 
 def test_quarantine_truth_is_exactly_what_the_files_show(demo, reading):
-    expected = {tuple(r) for r in truth(demo[0], PERIOD, "quarantine.csv").itertuples(
-        index=False)}
+    expected = {tuple(r) for r in truth(demo[0], PERIOD, "quarantine.csv").itertuples(index=False)}
     assert expected == set(reading.quarantine)
     reasons = {r[3] for r in expected}
-    assert reasons == {"invalid_nik", "invalid_wage", "missing_employer_id", "missing_required",
-                       "invalid_code", "duplicate", "unreadable_file"}
+    assert reasons == {
+        "invalid_nik",
+        "invalid_wage",
+        "missing_employer_id",
+        "missing_required",
+        "invalid_code",
+        "duplicate",
+        "unreadable_file",
+    }
     assert sum(r[3] == "unreadable_file" for r in expected) >= 2
 
 
 def test_unreadable_files_really_are(demo):
     landing = demo[0] / PERIOD
-    for row in truth(demo[0], PERIOD, "quarantine.csv").query("reason == 'unreadable_file'") \
-            .itertuples():
+    for row in truth(demo[0], PERIOD, "quarantine.csv").query("reason == 'unreadable_file'").itertuples():
         assert row.row_number == ""
         path = landing / row.file
         with pytest.raises(Exception):  # noqa: B017 - any reader failure will do
@@ -685,11 +782,9 @@ def test_files_account_for_every_row(demo, reading):
     files = truth(demo[0], PERIOD, "files.csv")
     quarantine = truth(demo[0], PERIOD, "quarantine.csv")
     landing = demo[0] / PERIOD
-    assert set(files.file) == {p.relative_to(landing).as_posix() for p in landing.rglob("*")
-                               if p.is_file()}
+    assert set(files.file) == {p.relative_to(landing).as_posix() for p in landing.rglob("*") if p.is_file()}
     for row in files.itertuples():
-        received, accepted, bad = (int(row.rows_received), int(row.rows_accepted),
-                                   int(row.rows_quarantined))
+        received, accepted, bad = (int(row.rows_received), int(row.rows_accepted), int(row.rows_quarantined))
         assert received == accepted + bad
         assert received == reading.received[row.file]
         assert bad == int(((quarantine.file == row.file) & (quarantine.row_number != "")).sum())
@@ -701,8 +796,7 @@ def test_findings_truth_matches_an_independent_reading(demo, reading):
     assert {tuple(r) for r in findings.itertuples(index=False)} == expected
     assert len(findings) == len(expected)
     assert set(findings.category) == {"PWBD", "PDS_TK", "PDS_UPAH", "PDS_PROGRAM", "PROYEK"}
-    assert [tuple(r) for r in truth(demo[0], PERIOD, "coverage.csv").itertuples(
-        index=False)] == coverage
+    assert [tuple(r) for r in truth(demo[0], PERIOD, "coverage.csv").itertuples(index=False)] == coverage
 
 
 def test_rows_for_other_periods_never_change_who_is_who(reading):
@@ -715,11 +809,11 @@ def test_summary_counts_agree_with_findings(demo):
     out, summary, _ = demo
     findings = truth(out, PERIOD, "findings.csv")
     counted = summary["by_period"][PERIOD]["findings"]
-    assert counted == findings.category.value_counts().reindex(counted).fillna(0).astype(
-        int).to_dict()
+    assert counted == findings.category.value_counts().reindex(counted).fillna(0).astype(int).to_dict()
 
 
 # --- planted cases ----------------------------------------------------------------------------
+
 
 def cases(out: Path, period: str) -> dict[str, dict]:
     return {c["case"]: c for c in summary_json(out, period)["cases"]}
@@ -729,21 +823,42 @@ def categories(case: dict) -> set[str]:
     return {c for cats in case["categories"].values() for c in cats}
 
 
-@pytest.mark.parametrize(("case", "expected"), [
-    ("pwbd_payroll", {"PWBD"}), ("pwbd_permit_only", {"PWBD"}), ("pwbd_nonaktif", {"PWBD"}),
-    ("pwbd_orphan_npp", {"PWBD"}), ("pwbd_contractor", {"PWBD", "PROYEK"}),
-    ("individual_npwp", {"PWBD"}), ("dicabut", set()), ("contractor_inactive", set()),
-    ("link_third", {"PDS_UPAH"}), ("npwp_15_16", {"PDS_TK"}), ("pds_tk_new_hires", {"PDS_TK"}),
-    ("pds_tk_other_employer", {"PDS_TK"}), ("pds_tk_nonaktif_participant", {"PDS_TK"}),
-    ("nik_typo_matched", set()), ("nik_typo_no_birthdate", {"PDS_TK"}),
-    ("pds_upah", {"PDS_UPAH"}), ("jp_cap", {"PDS_TK", "PDS_UPAH"}), ("kbli_unknown", {"PDS_TK"}),
-    ("pds_program_missing_jp", {"PDS_PROGRAM"}), ("pds_program_scale_from_permit",
-                                                  {"PDS_PROGRAM"}),
-    ("pds_program_no_scale", set()), ("mikro_programs_ok", set()), ("multi_npp", {"PDS_UPAH"}),
-    ("proyek", {"PROYEK"}), ("proyek_multi", {"PROYEK"}), ("late_payroll", set()),
-    ("two_jobs_registered", set()), ("bad_registry_row", {"PWBD"}), ("xlsx_sinar", {"PDS_TK"}),
-    ("xlsx_barito", {"PWBD"}), ("cp1252_perez", set()),
-])
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        ("pwbd_payroll", {"PWBD"}),
+        ("pwbd_permit_only", {"PWBD"}),
+        ("pwbd_nonaktif", {"PWBD"}),
+        ("pwbd_orphan_npp", {"PWBD"}),
+        ("pwbd_contractor", {"PWBD", "PROYEK"}),
+        ("individual_npwp", {"PWBD"}),
+        ("dicabut", set()),
+        ("contractor_inactive", set()),
+        ("link_third", {"PDS_UPAH"}),
+        ("npwp_15_16", {"PDS_TK"}),
+        ("pds_tk_new_hires", {"PDS_TK"}),
+        ("pds_tk_other_employer", {"PDS_TK"}),
+        ("pds_tk_nonaktif_participant", {"PDS_TK"}),
+        ("nik_typo_matched", set()),
+        ("nik_typo_no_birthdate", {"PDS_TK"}),
+        ("pds_upah", {"PDS_UPAH"}),
+        ("jp_cap", {"PDS_TK", "PDS_UPAH"}),
+        ("kbli_unknown", {"PDS_TK"}),
+        ("pds_program_missing_jp", {"PDS_PROGRAM"}),
+        ("pds_program_scale_from_permit", {"PDS_PROGRAM"}),
+        ("pds_program_no_scale", set()),
+        ("mikro_programs_ok", set()),
+        ("multi_npp", {"PDS_UPAH"}),
+        ("proyek", {"PROYEK"}),
+        ("proyek_multi", {"PROYEK"}),
+        ("late_payroll", set()),
+        ("two_jobs_registered", set()),
+        ("bad_registry_row", {"PWBD"}),
+        ("xlsx_sinar", {"PDS_TK"}),
+        ("xlsx_barito", {"PWBD"}),
+        ("cp1252_perez", set()),
+    ],
+)
 def test_planted_case_outcome(demo, case, expected):
     assert categories(cases(demo[0], PERIOD)[case]) == expected
 
@@ -752,8 +867,7 @@ def test_identity_cases_land_on_the_right_key(demo):
     c = cases(demo[0], PERIOD)
     assert c["link_third"]["categories"][c["link_third"]["nib"]] == ["PDS_UPAH"]
     split = c["unlinked_split"]["categories"]
-    assert split[c["unlinked_split"]["nib"]] == [] and split[c["unlinked_split"]["npwp16"]] == [
-        "PWBD"]
+    assert split[c["unlinked_split"]["nib"]] == [] and split[c["unlinked_split"]["npwp16"]] == ["PWBD"]
     assert c["npwp_15_16"]["nib"] is None and c["npwp_15_16"]["npwp16"].startswith("0")
     owner = c["individual_npwp"]["npwp16"]
     assert len(owner) == 16 and not owner.startswith("0")
@@ -792,7 +906,8 @@ def test_history_periods_match_an_independent_reading(history):
         got = {tuple(r) for r in truth(out, p, "findings.csv").itertuples(index=False)}
         assert got == expected, p
         assert {tuple(r) for r in truth(out, p, "quarantine.csv").itertuples(index=False)} == set(
-            reading.quarantine)
+            reading.quarantine
+        )
         assert [tuple(r) for r in truth(out, p, "coverage.csv").itertuples(index=False)] == coverage
 
 
