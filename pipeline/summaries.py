@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from pipeline.db import sql_path
 from pipeline.errors import RekonError
 from pipeline.layout import Layout
 from pipeline.publish.swap import recover, staging_dir, swap_into_place
@@ -37,8 +38,6 @@ def summaries_dir(layout: Layout) -> Path:
     return layout.data / "summaries" / layout.period
 
 
-def _quote(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def write_branch_summaries(layout: Layout) -> dict[str, Any]:
@@ -53,12 +52,12 @@ def write_branch_summaries(layout: Layout) -> dict[str, Any]:
     staging = staging_dir(target)
     con = duckdb.connect()
     try:
-        con.execute(f"create view findings as select * from read_parquet({_quote(findings)})")
+        con.execute(f"create view findings as select * from read_parquet({sql_path(findings)})")
         branches = con.execute(INDEX_SQL).fetchall()
         columns = [d[0] for d in con.description]
         con.execute(
             f"copy (select '{layout.period}' as period, * from ({INDEX_SQL})) "
-            f"to {_quote(staging / 'branches.csv')} (format csv, header true)"
+            f"to {sql_path(staging / 'branches.csv')} (format csv, header true)"
         )
         for row in branches:
             code = row[0]
@@ -66,7 +65,7 @@ def write_branch_summaries(layout: Layout) -> dict[str, Any]:
                 raise RekonError(f"branch code {code!r} cannot be a file name")
             con.execute(
                 f"copy (select {BRANCH_COLUMNS} from findings where branch_code = '{code}' "
-                f"order by priority) to {_quote(staging / (code + '.csv'))} (format csv, header true)"
+                f"order by priority) to {sql_path(staging / (code + '.csv'))} (format csv, header true)"
             )
     finally:
         con.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
@@ -13,7 +12,7 @@ from typing import Any
 import pyarrow as pa
 
 from pipeline.contract import SOURCES
-from pipeline.db import connect
+from pipeline.db import connect, sha256_of, sql_path
 from pipeline.errors import MissingRegistryError, UnreadableFileError
 from pipeline.ingest.discover import discover
 from pipeline.ingest.readers import read_raw
@@ -25,12 +24,6 @@ log = logging.getLogger(__name__)
 INGEST_REPORT = "_ingest.json"
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 24):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _numbered(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -67,10 +60,10 @@ def ingest_file(path: Path, relative: str, source_name: str, out: Path) -> dict[
             con.register("raw_rows", reader)
             sql = select_sql(source, positions, "raw_rows")
             con.execute(
-                f"copy ({sql}) to '{_sql_path(tmp)}' (format parquet, compression zstd)",
+                f"copy ({sql}) to {sql_path(tmp)} (format parquet, compression zstd)",
                 {"source": source_name, "file": relative, "sha256": entry["sha256"]},
             )
-            rows = con.execute(f"select count(*) from read_parquet('{_sql_path(tmp)}')").fetchall()[0][0]
+            rows = con.execute(f"select count(*) from read_parquet({sql_path(tmp)})").fetchall()[0][0]
         finally:
             con.close()
         tmp.replace(out)
@@ -87,8 +80,6 @@ def _chain(first: pa.RecordBatch, rest: Iterator[pa.RecordBatch]) -> Iterator[pa
     yield from rest
 
 
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 def _slug(relative: str) -> str:

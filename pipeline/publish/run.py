@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Any
 
 import pipeline
 from pipeline.contract import SOURCES
-from pipeline.db import connect
+from pipeline.db import connect, sha256_of, sql_path
 from pipeline.layout import Layout
 from pipeline.publish.swap import recover, staging_dir, swap_into_place
 from pipeline.publish.workbook import write_workbook
@@ -51,19 +50,15 @@ RESTRICTED = {
 }
 
 
-def _quote(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
 
 
-def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _export(con, sql: str, folder: Path, name: str) -> list[dict[str, Any]]:
     outputs = []
     for suffix, options in (("csv", "format csv, header true, delimiter ','"), ("parquet", "format parquet")):
         path = folder / f"{name}.{suffix}"
-        con.execute(f"copy ({sql}) to {_quote(path)} ({options})")
+        con.execute(f"copy ({sql}) to {sql_path(path)} ({options})")
         outputs.append({"path": path.name, "sha256": sha256_of(path)})
     rows = con.execute(f"select count(*) from ({sql})").fetchall()[0][0]
     for output in outputs:
@@ -112,7 +107,7 @@ def publish_period(layout: Layout) -> dict[str, Any]:
         for name, sql in TABLES.items():
             outputs += _export(con, sql, staging, name)
         for name, sql in RESTRICTED.items():
-            con.execute(f"copy ({sql}) to {_quote(restricted / (name + '.csv'))} (format csv, header true)")
+            con.execute(f"copy ({sql}) to {sql_path(restricted / (name + '.csv'))} (format csv, header true)")
         workbook = write_workbook(con, staging, layout.period)
         outputs.append({"path": workbook.name, "sha256": sha256_of(workbook), "rows": None})
         counts = dict(con.execute("select category, count(*) from findings group by 1 order by 1").fetchall())

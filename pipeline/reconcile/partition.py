@@ -30,9 +30,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pipeline.db import sql_path
 from pipeline.errors import RekonError
 from pipeline.layout import Layout
-from pipeline.reconcile.run import _quote, attach_inputs, model_files
+from pipeline.reconcile.run import attach_inputs, model_files
 
 log = logging.getLogger(__name__)
 
@@ -178,13 +179,13 @@ def prepare_partitions(layout: Layout) -> dict[str, Any]:
             folder = fresh / table
             folder.mkdir()
             # An empty table writes no partition folder: the zero-row file keeps its columns.
-            con.execute(f"copy (select * from {table} limit 0) to {_quote(folder / 'schema.parquet')}")
+            con.execute(f"copy (select * from {table} limit 0) to {sql_path(folder / 'schema.parquet')}")
             con.execute(
-                f"copy ({select}) to {_quote(folder)} "
+                f"copy ({select}) to {sql_path(folder)} "
                 "(format parquet, partition_by (_partition), overwrite_or_ignore)"
             )
         for table in REPLICATED:
-            con.execute(f"copy {table} to {_quote(fresh / (table + '.parquet'))} (format parquet)")
+            con.execute(f"copy {table} to {sql_path(fresh / (table + '.parquet'))} (format parquet)")
         sizes = con.execute(
             "select partition, count(*) from component_partition group by partition order by partition"
         ).fetchall()
@@ -218,7 +219,7 @@ def _prepared_view(con, layout: Layout, table: str, partition: str | None, kind:
     else:
         pattern = f"_partition={partition}/*.parquet" if partition else "_partition=*/*.parquet"
         files = [root / table / "schema.parquet", *sorted((root / table).glob(pattern))]
-    listed = ", ".join(_quote(f) for f in files)
+    listed = ", ".join(sql_path(f) for f in files)
     con.execute(
         f"create or replace {kind} {table} as "
         f"select * from read_parquet([{listed}], hive_partitioning = false)"
@@ -279,7 +280,7 @@ def merge_partitions(layout: Layout) -> dict[str, Any]:
             # No employer at all: the per-employer models are empty, built here over empty inputs.
             _build(con, models, "partitioned", where, timings)
         for i, partition in enumerate(partitions):
-            con.execute(f"attach {_quote(partition_db(layout, partition))} as part_{i} (read_only)")
+            con.execute(f"attach {sql_path(partition_db(layout, partition))} as part_{i} (read_only)")
         for name in PARTITION_OUTPUTS if partitions else ():
             # Sorted partitions, each in its own build order: the same rows on every rerun.
             union = " union all by name ".join(

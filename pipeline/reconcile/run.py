@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.contract import REGISTRY_SOURCES, SOURCES, empty_relation_sql
-from pipeline.db import connect
+from pipeline.db import connect, sql_path
 from pipeline.errors import RekonError
 from pipeline.layout import Layout
 from pipeline.reference import reference_files
@@ -51,8 +51,6 @@ def previous_period(period: str) -> str:
     return f"{before.year:04d}-{before.month:02d}"
 
 
-def _quote(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def attach_inputs(con, layout: Layout) -> None:
@@ -67,13 +65,13 @@ def attach_inputs(con, layout: Layout) -> None:
     for source, view in RAW_VIEWS.items():
         silver = layout.silver(source)
         if silver.exists():
-            con.execute(f"create or replace view {view} as select * from read_parquet({_quote(silver)})")
+            con.execute(f"create or replace view {view} as select * from read_parquet({sql_path(silver)})")
         else:
             # An optional source that was not delivered: an empty table of the contract's shape.
             con.execute(f"create or replace table {view} as {empty_relation_sql(SOURCES[source])}")
     quarantined = [layout.quarantine(s) for s in SOURCES if layout.quarantine(s).exists()]
     if quarantined:
-        files = ", ".join(_quote(p) for p in quarantined)
+        files = ", ".join(sql_path(p) for p in quarantined)
         con.execute(f"create or replace view raw_quarantine as select * from read_parquet([{files}])")
     else:
         con.execute(
@@ -83,7 +81,8 @@ def attach_inputs(con, layout: Layout) -> None:
         )
     previous = layout.data / "published" / previous_period(layout.period) / "findings.parquet"
     if previous.exists():
-        con.execute(f"create or replace view prev_findings as select * from read_parquet({_quote(previous)})")
+        source = sql_path(previous)
+        con.execute(f"create or replace view prev_findings as select * from read_parquet({source})")
     else:
         con.execute(
             "create or replace table prev_findings as select null::varchar as period, "
@@ -92,7 +91,7 @@ def attach_inputs(con, layout: Layout) -> None:
         )
     for name, path in reference_files().items():
         con.execute(
-            f"create or replace table ref_{name} as select * from read_csv({_quote(path)}, "
+            f"create or replace table ref_{name} as select * from read_csv({sql_path(path)}, "
             "all_varchar = true, header = true)"
         )
     start, end = period_bounds(layout.period)

@@ -18,7 +18,7 @@ ROW_ID = "_row_id"
 DOCS_SITE = "rekon"
 
 
-def _empty_failures() -> pd.DataFrame:
+def empty_failures() -> pd.DataFrame:
     return pd.DataFrame(
         {
             ROW_ID: pd.Series([], dtype="int64"),
@@ -162,7 +162,7 @@ def _failures(name: str, result, with_rows: bool) -> tuple[pd.DataFrame, list[di
                     {ROW_ID: pd.Series(ids, dtype="int64"), "reason": config.meta["reason"], "check": check}
                 )
             )
-    return (pd.concat(failures, ignore_index=True) if failures else _empty_failures()), summary
+    return (pd.concat(failures, ignore_index=True) if failures else empty_failures()), summary
 
 
 def _slim(result: Any) -> None:

@@ -16,14 +16,14 @@ from typing import Any
 import pandas as pd
 
 from pipeline.contract import REGISTRY_SOURCES, SOURCES, empty_relation_sql
-from pipeline.db import connect
+from pipeline.db import connect, sql_path
 from pipeline.errors import RekonError
 from pipeline.ingest.run import INGEST_REPORT
 from pipeline.layout import Layout
 from pipeline.quality.config import load_config
 from pipeline.reference import regency_codes
 from pipeline.validate import batch, parallel
-from pipeline.validate.gx_runner import ROW_ID, Validator
+from pipeline.validate.gx_runner import ROW_ID, Validator, empty_failures
 from pipeline.validate.quarantine import reason_rank_sql
 from pipeline.validate.suites import load_suite, macros_sql
 
@@ -36,14 +36,12 @@ QUARANTINE_COLUMNS = (
 )
 
 
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 def _write(con, sql: str, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    con.execute(f"copy ({sql}) to '{_sql_path(tmp)}' (format parquet)")
+    con.execute(f"copy ({sql}) to {sql_path(tmp)} (format parquet)")
     tmp.replace(path)
 
 
@@ -56,14 +54,6 @@ def _columns(expectations: list[dict[str, Any]]) -> list[str]:
     return sorted({e["kwargs"]["column"] for e in expectations if "column" in e["kwargs"]})
 
 
-def _no_failures() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            ROW_ID: pd.Series([], dtype="int64"),
-            "reason": pd.Series([], dtype=str),
-            "check": pd.Series([], dtype=str),
-        }
-    )
 
 
 def validate_source(layout: Layout, source_name: str) -> dict[str, Any]:
@@ -99,14 +89,14 @@ def validate_source(layout: Layout, source_name: str) -> dict[str, Any]:
             "create view employer_npps as "
             + (
                 "select distinct npp from read_parquet(["
-                + ", ".join(f"'{_sql_path(p)}'" for p in npp_files)
+                + ", ".join(f"{sql_path(p)}" for p in npp_files)
                 + "])"
                 if npp_files
                 else "select null::varchar as npp where false"
             )
         )
         if usable:
-            files = ", ".join(f"'{_sql_path(Path(e['output']))}'" for e in usable)
+            files = ", ".join(f"{sql_path(Path(e['output']))}" for e in usable)
             con.execute(f"create view rows as select * from read_parquet([{files}])")
         else:
             # No usable file: an empty relation of the right shape keeps every step uniform.
@@ -145,7 +135,7 @@ def validate_source(layout: Layout, source_name: str) -> dict[str, Any]:
             failures.append(found)
             summary += [{**r, "file": chunk.file} for r in result]
             validator.keep(parallel.chunk_label(chunk, file_rows), suite.suite, gx_result)
-        con.register("row_failures", pd.concat(failures) if failures else _no_failures())
+        con.register("row_failures", pd.concat(failures) if failures else empty_failures())
         con.execute("create table failures as select * from row_failures")
 
         # Rules on otherwise valid rows only (duplicates: the first valid row is kept).
