@@ -17,18 +17,22 @@ task or a backfill months later reprocesses the same month.
 | `settings` | the period, the folders and the run's claim name, once for the whole run |
 | `wait_for_delivery` | waits (up to 3 days) for the delivery: see below |
 | `claim_period` | waits until no other run works on the period, then claims it |
-| `check_delivery` | lists the delivered sources |
+| `check_delivery` | stages the delivery from the storage root, if any; lists the delivered sources |
 | `ingest` | one mapped instance per delivered source: landing files -> typed Parquet |
 | `validate` | one per source, after **all** ingests (batch expectations read other sources) |
 | `prepare_partitions` | resolves employer identity once; splits rows by their employer's province |
 | `reconcile_partition` | one per province present: its employers' models, in its own DuckDB file |
 | `merge` | the provinces' marts and the national models into the period's database |
-| `publish` | writes `<data>/published/<YYYY-MM>/` atomically; updates the `rekon_published` asset |
+| `publish` | swaps in `<data>/published/<YYYY-MM>/`, copies it to any storage root; updates the asset |
 | `release_period` | teardown: gives up the claim, whether the run succeeded or not |
 
 A delivery is complete when `<landing>/<period>/_READY` is there, or, unless the run's
 `require_ready_marker` param is true, when the registry extracts are. A `_READY` marker without
-a registry extract fails the run at once: waiting would not mend it.
+a registry extract fails the run at once: waiting would not mend it. With a storage root, the
+same rules are applied to the listing of `<root>/landing/<period>/` instead.
+
+`publish` updates the asset `rekon_published` (the period, the folder and the storage root's copy
+in the event's extra), on which `rekon_branch_summaries` is scheduled.
 
 Safe reruns: every task rewrites its own outputs whole and swaps them into place, so clearing
 any task (Airflow clears the claim and its teardown with it) or the whole run publishes the
@@ -38,12 +42,20 @@ on a claimed period.
 
 Folders: Airflow Variables `rekon_landing` and `rekon_data`, else the environment variables
 `REKON_LANDING` and `REKON_DATA`, else `var/landing` and `var/data` next to the `dags/` folder.
-They are resolved once, by `settings`, so every task of a run uses the same folders. When the
-Variable `rekon_storage` (or `REKON_STORAGE`) names a storage root (a path or an fsspec URL such
-as `s3://bucket/rekon`), `publish` also mirrors the publication there (pipeline/storage.py).
+They are resolved once, by `settings`, so every task of a run uses the same folders.
 
-The tasks hold no logic: each calls one function of `pipeline.steps` (the same functions
-`rekon run` calls) and passes only small metadata through XCom.
+Storage root: when the Variable `rekon_storage` (else `REKON_STORAGE`) names one (a path or an
+fsspec URL such as `s3://bucket/rekon`; S3 credentials and endpoint from the `AWS_*` environment),
+deliveries come from `<root>/landing/<period>/` and publications go to `<root>/published/<period>/`
+(pipeline/storage.py). `wait_for_delivery` watches the root; `check_delivery` stages the delivery
+into `<landing>/<period>/` (new or changed files copied, files no longer delivered removed, the
+result checked against the listing), so ingest reads local files as ever; `publish` publishes
+locally, then mirrors the publication to the root, `manifest.json` last. The data folder stays a
+local (shared) folder: DuckDB, the atomic swap and the period claim need one. Without a storage
+root, the landing folder is the delivery and nothing is mirrored.
+
+The tasks hold no logic: each calls functions of `pipeline.steps` (the same functions `rekon run`
+calls) and passes only small metadata through XCom.
 """
 
 from __future__ import annotations
@@ -62,7 +74,8 @@ _ROOT = Path(__file__).resolve().parent.parent
 _FOLDERS = {
     "landing": ("rekon_landing", "REKON_LANDING", _ROOT / "var" / "landing"),
     "data": ("rekon_data", "REKON_DATA", _ROOT / "var" / "data"),
-    # Empty: no mirror. Else a local path or fsspec URL publications are copied to.
+    # Empty: the landing folder is the delivery, nothing is mirrored. Else a local path or fsspec
+    # URL whose landing/ deliveries are staged from and whose published/ publications go to.
     "storage": ("rekon_storage", "REKON_STORAGE", ""),
 }
 
@@ -162,14 +175,17 @@ def rekon_monthly() -> None:
         }
 
     @task.sensor(poke_interval=DELIVERY_POKE, timeout=DELIVERY_TIMEOUT, mode="reschedule")
-    def wait_for_delivery(period: str, landing: str, params: dict[str, Any] | None = None) -> PokeReturnValue:
+    def wait_for_delivery(
+        period: str, landing: str, storage: str, params: dict[str, Any] | None = None
+    ) -> PokeReturnValue:
         from airflow.sdk.exceptions import AirflowFailException
 
         from pipeline.errors import MissingRegistryError
         from pipeline.steps import delivery_status
 
         try:
-            status = delivery_status(period, landing, bool((params or {}).get("require_ready_marker")))
+            required = bool((params or {}).get("require_ready_marker"))
+            status = delivery_status(period, landing, required, storage)
         except MissingRegistryError as incomplete:
             # Marked complete yet without a registry: no retry or wait will fix the delivery.
             raise AirflowFailException(str(incomplete)) from None
@@ -186,10 +202,13 @@ def rekon_monthly() -> None:
         return PokeReturnValue(is_done=holder is None, xcom_value=claimant)
 
     @task
-    def check_delivery(period: str, landing: str, data: str, claimant: str) -> list[str]:
-        from pipeline.steps import check_claim, sources_present
+    def check_delivery(period: str, landing: str, data: str, claimant: str, storage: str) -> list[str]:
+        from pipeline.steps import check_claim, sources_present, stage_delivery
 
         check_claim(period, data, claimant)
+        if storage:
+            # After the claim: no other run of the period reads the landing folder meanwhile.
+            print(f"staged {period}: {stage_delivery(period, storage, landing)}")
         return sources_present(period, landing)
 
     @task(map_index_template="{{ source }}")
@@ -259,9 +278,10 @@ def rekon_monthly() -> None:
 
     run = settings()
     period, landing, data, claimant = run["period"], run["landing"], run["data"], run["claimant"]
-    delivered = wait_for_delivery(period, landing)
+    storage = run["storage"]
+    delivered = wait_for_delivery(period, landing, storage)
     claimed = claim_period(period, data, claimant)
-    sources = check_delivery(period, landing, data, claimant)
+    sources = check_delivery(period, landing, data, claimant, storage)
     delivered >> claimed >> sources
 
     work = {"period": period, "data": data, "claimant": claimant}
@@ -275,7 +295,7 @@ def rekon_monthly() -> None:
     built = reconcile_partition.partial(**work).expand(partition=partitions)
     merged = merge(**work)
     built >> merged
-    published = publish(storage=run["storage"], **work)
+    published = publish(storage=storage, **work)
     merged >> published
     published >> release_period(**work).as_teardown(setups=claimed)
 

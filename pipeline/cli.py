@@ -20,7 +20,7 @@ def _progress(message: str) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     from pipeline.runner import format_summary, run_period
 
-    summary = run_period(args.period, Path(args.landing), Path(args.data), _progress)
+    summary = run_period(args.period, Path(args.landing), Path(args.data), _progress, args.storage or "")
     print(format_summary(summary))
     return 0
 
@@ -28,7 +28,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from pipeline.runner import format_validation, validate_period
 
-    summary = validate_period(args.period, Path(args.landing), Path(args.data), _progress)
+    summary = validate_period(args.period, Path(args.landing), Path(args.data), _progress, args.storage or "")
     print(format_validation(summary))
     # Non-zero when a file would be held back or the registry would stop the monthly run.
     return 1 if any(r["severity"] == "error" for r in summary["failed_expectations"]) else 0
@@ -65,6 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--period", required=True, help="the month to reconcile, YYYY-MM")
     run.add_argument("--landing", required=True, help="landing folder holding <YYYY-MM>/ deliveries")
     run.add_argument("--data", required=True, help="folder for working files and publications")
+    run.add_argument(
+        "--storage",
+        metavar="URL",
+        help="storage root (path or fsspec URL, e.g. s3://bucket/rekon): read the delivery from "
+        "URL/landing/<YYYY-MM>/ (staged into --landing) and mirror the publication to "
+        "URL/published/<YYYY-MM>/",
+    )
     run.set_defaults(func=cmd_run)
 
     validate = commands.add_parser(
@@ -74,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--period", required=True, help="the month to check, YYYY-MM")
     validate.add_argument("--landing", required=True, help="landing folder holding <YYYY-MM>/ deliveries")
     validate.add_argument("--data", required=True, help="folder for working files")
+    validate.add_argument(
+        "--storage",
+        metavar="URL",
+        help="storage root: read the delivery from URL/landing/<YYYY-MM>/ (staged into --landing)",
+    )
     validate.set_defaults(func=cmd_validate)
 
     demo_data = commands.add_parser(

@@ -60,12 +60,32 @@ def _ingest_and_validate(
     return validated
 
 
-def run_period(period: str, landing: Path, data: Path, progress: Progress = lambda _: None) -> dict[str, Any]:
-    """Ingest, validate, reconcile and publish one period; return the run summary."""
+def _stage(period: str, storage: str, landing: Path, progress: Progress, timings: dict[str, float]) -> None:
+    """With a storage root, the delivery comes from `<storage>/landing/<period>/`: copy it into the
+    landing folder first (inside the period lock, like every other write of the run)."""
+    t0 = time.perf_counter()
+    staged = steps.stage_delivery(period, storage, landing)
+    timings["stage"] = round(time.perf_counter() - t0, 2)
+    progress(
+        f"stage: {staged['files']} file(s) from {staged['url']} to {staged['folder']}, "
+        f"{staged['copied']} copied, {staged['removed']} removed ({timings['stage']:.1f} s)"
+    )
+
+
+def run_period(
+    period: str, landing: Path, data: Path, progress: Progress = lambda _: None, storage: str = ""
+) -> dict[str, Any]:
+    """Ingest, validate, reconcile and publish one period; return the run summary.
+
+    With a storage root, the delivery is staged from it first and the publication mirrored to it
+    after the local publish (pipeline/storage.py)."""
     layout = Layout(data, period)
     started = time.perf_counter()
     timings: dict[str, float] = {}
+    mirrored = None
     with period_lock(layout):
+        if storage:
+            _stage(period, storage, landing, progress, timings)
         validated = _ingest_and_validate(period, landing, data, progress, timings)
         t0 = time.perf_counter()
         reconciled = steps.reconcile(period, data)
@@ -77,8 +97,14 @@ def run_period(period: str, landing: Path, data: Path, progress: Progress = lamb
         published = steps.publish(period, data)
         timings["publish"] = round(time.perf_counter() - t0, 2)
         progress(f"publish: {published['published']} ({timings['publish']:.1f} s)")
+        if storage:
+            t0 = time.perf_counter()
+            mirrored = steps.mirror_publication(period, data, storage)["url"]
+            timings["mirror"] = round(time.perf_counter() - t0, 2)
+            progress(f"mirror: {mirrored} ({timings['mirror']:.1f} s)")
     return {
         **published,
+        "mirrored": mirrored,
         "sources": validated,
         "timings": timings,
         "seconds": round(time.perf_counter() - started, 1),
@@ -86,17 +112,20 @@ def run_period(period: str, landing: Path, data: Path, progress: Progress = lamb
 
 
 def validate_period(
-    period: str, landing: Path, data: Path, progress: Progress = lambda _: None
+    period: str, landing: Path, data: Path, progress: Progress = lambda _: None, storage: str = ""
 ) -> dict[str, Any]:
     """Ingest and validate a delivery without reconciling or publishing: a check before the run.
 
-    The quality report goes to `<data>/work/<period>/quality.html`; nothing is published."""
+    The quality report goes to `<data>/work/<period>/quality.html`; nothing is published. With a
+    storage root, the delivery is staged from it first, as `run_period` does."""
     from pipeline.publish.run import input_accounting
     from pipeline.quality.report import docs_links, load_reports, write_quality_report
 
     layout = Layout(data, period)
     started = time.perf_counter()
     with period_lock(layout):
+        if storage:
+            _stage(period, storage, landing, progress, {})
         validated = _ingest_and_validate(period, landing, data, progress, {})
         inputs = input_accounting(layout)
         report = write_quality_report(
@@ -150,6 +179,8 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"Data Docs (one site per source): {_common_folder(summary['data_docs'].values())}",
         f"Published to {summary['published']} in {summary['seconds']} s",
     ]
+    if summary.get("mirrored"):
+        lines.append(f"Mirrored to {summary['mirrored']}")
     return "\n".join(lines)
 
 

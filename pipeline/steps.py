@@ -79,29 +79,52 @@ def reconcile_merge(period: str, data: str | Path) -> dict[str, Any]:
 READY_MARKER = "_READY"
 
 
-def delivery_status(period: str, landing: str | Path, require_marker: bool = False) -> dict[str, Any]:
+def delivery_status(
+    period: str, landing: str | Path, require_marker: bool = False, storage: str = ""
+) -> dict[str, Any]:
     """Is the period's delivery complete? `ready` once the agencies' `_READY` marker is there, or
     (unless `require_marker`) once the required registry extracts are.
 
+    The delivery is `<landing>/<period>/`, or, when a storage root is given,
+    `<storage>/landing/<period>/` (pipeline/storage.py): the same rules judge its listing.
+
     Raises MissingRegistryError when the marker says complete but a registry extract is missing:
     waiting longer would not help."""
-    from pipeline.ingest.discover import discover
+    from pipeline.ingest.discover import classify, local_files, require_registry, sources_in
 
-    root = Path(landing) / period
-    marked = (root / READY_MARKER).is_file()
-    if not root.is_dir():
-        return {"ready": False, "detail": f"{root} does not exist yet"}
-    delivery = discover(Path(landing), period)
-    if marked:
-        delivery.require_registry()
-        return {"ready": True, "detail": f"{root / READY_MARKER} is there", "sources": delivery.sources()}
+    if storage:
+        from pipeline.storage import landing_url, list_delivery
+
+        where = landing_url(storage, period)
+        listing = list(list_delivery(storage, period))
+        if not listing:
+            return {"ready": False, "detail": f"nothing under {where} yet"}
+    else:
+        root = Path(landing) / period
+        where = str(root)
+        if not root.is_dir():
+            return {"ready": False, "detail": f"{root} does not exist yet"}
+        listing = local_files(root)
+    files = classify(listing)
+    marker = f"{where}/{READY_MARKER}"
+    if READY_MARKER in listing:
+        require_registry(files, where)
+        return {"ready": True, "detail": f"{marker} is there", "sources": sources_in(files)}
     try:
-        delivery.require_registry()
+        require_registry(files, where)
     except MissingRegistryError as missing:
         return {"ready": False, "detail": f"no {READY_MARKER} marker yet and {missing}"}
     if require_marker:
-        return {"ready": False, "detail": f"the registry is there but no {root / READY_MARKER} marker yet"}
-    return {"ready": True, "detail": f"the registry extracts are in {root}", "sources": delivery.sources()}
+        return {"ready": False, "detail": f"the registry is there but no {marker} marker yet"}
+    return {"ready": True, "detail": f"the registry extracts are in {where}", "sources": sources_in(files)}
+
+
+def stage_delivery(period: str, storage: str, landing: str | Path) -> dict[str, Any]:
+    """Copy the delivery from `<storage>/landing/<period>/` into `<landing>/<period>/`, where ingest
+    reads it; a re-delivery replaces the staged copy (see pipeline/storage.py)."""
+    from pipeline.storage import stage_delivery as stage
+
+    return stage(storage, period, landing)
 
 
 def claim_period(
@@ -134,7 +157,7 @@ def branch_summaries(period: str, data: str | Path) -> dict[str, Any]:
 
 
 def mirror_publication(period: str, data: str | Path, storage: str) -> dict[str, Any]:
-    """Copy the period's publication to an object-store root (see pipeline/storage.py)."""
+    """Copy the period's publication to `<storage>/published/<period>/` (see pipeline/storage.py)."""
     from pipeline.storage import mirror_publication as mirror
 
     return mirror(data, storage, period)

@@ -43,8 +43,10 @@ os.environ.update(
 for _name in (
     "REKON_LANDING",
     "REKON_DATA",
+    "REKON_STORAGE",
     "AIRFLOW_VAR_REKON_LANDING",
     "AIRFLOW_VAR_REKON_DATA",
+    "AIRFLOW_VAR_REKON_STORAGE",
 ):
     os.environ.pop(_name, None)
 
