@@ -50,10 +50,6 @@ RESTRICTED = {
 }
 
 
-
-
-
-
 def _export(con, sql: str, folder: Path, name: str) -> list[dict[str, Any]]:
     outputs = []
     for suffix, options in (("csv", "format csv, header true, delimiter ','"), ("parquet", "format parquet")):
@@ -93,7 +89,6 @@ def input_accounting(layout: Layout) -> list[dict[str, Any]]:
 
 
 def publish_period(layout: Layout) -> dict[str, Any]:
-
     target = layout.published
     target.parent.mkdir(parents=True, exist_ok=True)
     recover(target)

@@ -30,10 +30,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pipeline.db import sql_path
+from pipeline.db import connect, sql_path
 from pipeline.errors import RekonError
 from pipeline.layout import Layout
-from pipeline.reconcile.run import attach_inputs, model_files
+from pipeline.reconcile.run import attach_inputs, materialisation, model_files
 
 log = logging.getLogger(__name__)
 
@@ -124,19 +124,17 @@ def _build(con, models: list[Path], home: str, where: dict[str, str], timings: d
     for path in models:
         if where[path.stem] == home:
             started = time.perf_counter()
-            con.execute(f"create or replace table {path.stem} as {path.read_text()}")
+            con.execute(f"create or replace {materialisation(path)} {path.stem} as {path.read_text()}")
             timings[path.stem] = round(time.perf_counter() - started, 3)
 
 
 def _connect_building(target: Path):
     """A fresh DuckDB file next to `target`, swapped into place by `_finish`: a failed build
     leaves the previous file untouched, and a rerun starts clean."""
-    import duckdb
-
     target.parent.mkdir(parents=True, exist_ok=True)
     building = target.with_suffix(".building")
     building.unlink(missing_ok=True)
-    return duckdb.connect(str(building)), building
+    return connect(building), building
 
 
 def prepare_partitions(layout: Layout) -> dict[str, Any]:

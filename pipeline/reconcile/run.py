@@ -51,6 +51,12 @@ def previous_period(period: str) -> str:
     return f"{before.year:04d}-{before.month:02d}"
 
 
+def materialisation(model: Path) -> str:
+    """How a model is kept: staging models only rename and cast, so they stay views over the
+    silver files; intermediate models are temp tables (built in memory, spilled to disk when
+    large, never written to the database file: writing them cost a third of the step); marts are
+    what `publish` and the merge read, tables in the file."""
+    return {"staging": "view", "intermediate": "temp table"}.get(model.parent.name, "table")
 
 
 def attach_inputs(con, layout: Layout) -> None:
@@ -102,7 +108,6 @@ def attach_inputs(con, layout: Layout) -> None:
 
 
 def build_models(layout: Layout) -> dict[str, Any]:
-
     target = layout.warehouse
     target.parent.mkdir(parents=True, exist_ok=True)
     building = target.with_suffix(".building")
@@ -113,9 +118,7 @@ def build_models(layout: Layout) -> dict[str, Any]:
         attach_inputs(con, layout)
         for path in model_files():
             started = time.perf_counter()
-            # Staging models only rename and cast: views over the silver files, read where used.
-            kind = "view" if path.parent.name == "staging" else "table"
-            con.execute(f"create or replace {kind} {path.stem} as {path.read_text()}")
+            con.execute(f"create or replace {materialisation(path)} {path.stem} as {path.read_text()}")
             timings[path.stem] = round(time.perf_counter() - started, 3)
             log.debug("built %s in %.3f s", path.stem, timings[path.stem])
         counts = dict(

@@ -36,7 +36,9 @@ class Validator:
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
         self._gx = gx
-        logging.getLogger("great_expectations").setLevel(logging.WARNING)
+        # GX pins one module's logger at INFO, which would print a line per validation.
+        for name in ("great_expectations", "great_expectations.data_context.types.base"):
+            logging.getLogger(name).setLevel(logging.WARNING)
         self.context = gx.get_context(mode="ephemeral")
         # An ephemeral context makes a default docs site in a fresh temporary folder; drop it so
         # runs do not leave folders behind in /tmp.

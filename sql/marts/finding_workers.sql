@@ -15,7 +15,6 @@ under_reported as (
 participants as (
     select component, nik, full_name, null::double as gross_wage, reported_wage, null::varchar as matched_by
     from int_registered_workers
-    qualify row_number() over (partition by component, nik order by npp, _file, _row_number) = 1
 ),
 
 listed as (

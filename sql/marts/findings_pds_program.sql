@@ -32,7 +32,6 @@ missing as (
 participants as (
     select component, nik, reported_wage
     from int_registered_workers
-    qualify row_number() over (partition by component, nik order by npp, _file, _row_number) = 1
 ),
 
 sized as (
