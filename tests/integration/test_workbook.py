@@ -59,3 +59,19 @@ def test_a_table_longer_than_a_sheet_continues(published: Path, tmp_path: Path, 
     assert sum(book[name].max_row - 1 for name in parts) == workers
     notes = [c.value for c in book["Ringkasan"]["A"] if c.value and "berlanjut" in str(c.value)]
     assert "Tabel Pekerja berlanjut di lembar Pekerja (2)." in notes
+
+
+def test_text_that_looks_like_a_formula_stays_text(published: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from pipeline.db import connect
+
+    database = tmp_path / "rekon.duckdb"
+    shutil.copy(published / "work" / s.PERIOD / "rekon.duckdb", database)
+    con = connect(database)
+    # The quarantine's detail carries delivered values verbatim: an extract can hold anything.
+    con.execute("update quarantine set detail = '=1+1' where detail is not null")
+    path = workbook.write_workbook(con, tmp_path, s.PERIOD)
+    con.close()
+    cells = [c for c in openpyxl.load_workbook(path)["Karantina"]["E"][1:] if c.value is not None]
+    assert cells and all(c.value == "=1+1" and c.data_type == "s" for c in cells)
