@@ -98,7 +98,7 @@ def main() -> None:
         started = time.perf_counter()
         reference = pwbd_pds_tk(data / "work" / PERIOD, PERIOD)
         pandas_seconds = time.perf_counter() - started
-        published = pd.read_csv(data / "published" / PERIOD / "findings.csv", dtype={"employer_key": str})
+        published = pd.read_parquet(data / "published" / PERIOD / "findings.parquet")
         ours = published[published.category.isin(["PWBD", "PDS_TK"])][
             ["category", "employer_key", "workers_affected"]
         ]
