@@ -14,7 +14,7 @@ import argparse
 import time
 from pathlib import Path
 
-from pipeline.db import connect
+from pipeline.db import connect, sql_path
 from pipeline.layout import Layout
 from pipeline.reconcile.partition import build_partition, merge_partitions, prepare_partitions
 from pipeline.reconcile.run import build_models
@@ -25,7 +25,7 @@ COMPARED = ("findings", "finding_workers", "findings_resolved", "coverage", "qua
 def _snapshot(layout: Layout, into: Path) -> None:
     con = connect(layout.warehouse, read_only=True)
     for table in COMPARED:
-        con.execute(f"copy (select * from {table}) to '{into / table}.parquet' (format parquet)")
+        con.execute(f"copy {table} to {sql_path(into / (table + '.parquet'))} (format parquet)")
     con.close()
 
 
@@ -58,10 +58,11 @@ def main() -> None:
     print(f"partitioned, one task after another: {time.perf_counter() - started:.1f} s")
 
     con = connect()
-    con.execute(f"attach '{layout.warehouse}' as merged (read_only)")
+    con.execute(f"attach {sql_path(layout.warehouse)} as merged (read_only)")
     differing = []
     for table in COMPARED:
-        ours, theirs = f"select * from '{reference / table}.parquet'", f"select * from merged.{table}"
+        ours = f"select * from read_parquet({sql_path(reference / (table + '.parquet'))})"
+        theirs = f"select * from merged.{table}"
         one_way, other_way = f"({ours} except all {theirs})", f"({theirs} except all {ours})"
         both_ways = f"select count(*) from ({one_way} union all {other_way})"
         if con.execute(both_ways).fetchone()[0]:

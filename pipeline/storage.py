@@ -65,6 +65,7 @@ def filesystem(root: str) -> tuple[Any, str]:
 
 
 def landing_url(root: str, period: str) -> str:
+    """The period's delivery under a root URL, or under the filesystem path `filesystem` gives."""
     return f"{root.rstrip('/')}/landing/{period}"
 
 
@@ -100,7 +101,7 @@ def list_delivery(root: str, period: str) -> dict[str, Remote]:
     """Every file under `<root>/landing/<period>/`, by its '/'-separated path relative to that
     folder; empty when there is none (object stores have no empty folders)."""
     fs, base = filesystem(root)
-    prefix = f"{base}/landing/{period}"
+    prefix = landing_url(base, period)
     with _storage_errors(f"cannot list {landing_url(root, period)}"):
         # Listings are cached per filesystem instance, and a worker's instance lives for days.
         fs.invalidate_cache(prefix)
@@ -150,7 +151,8 @@ def stage_delivery(root: str, period: str, landing: str | Path) -> dict[str, Any
     expected = {rel: remote.size for rel, remote in listing.items()}
     summary = {"url": url, "folder": str(target), "files": len(listing), "bytes": sum(expected.values())}
     fs, base = filesystem(root)
-    if is_local(root) and Path(f"{base}/landing/{period}").resolve() == target.resolve():
+    source = landing_url(base, period)
+    if is_local(root) and Path(source).resolve() == target.resolve():
         # The root's landing folder is the landing folder itself: nothing to copy, nothing to delete.
         return {**summary, "copied": 0, "removed": 0}
 
@@ -163,7 +165,7 @@ def stage_delivery(root: str, period: str, landing: str | Path) -> dict[str, Any
                 continue
             dest.parent.mkdir(parents=True, exist_ok=True)
             partial = dest.with_name(PARTIAL.format(dest.name))
-            fs.get_file(f"{base}/landing/{period}/{rel}", str(partial))
+            fs.get_file(f"{source}/{rel}", str(partial))
             if partial.stat().st_size != remote.size:
                 partial.unlink()
                 raise RekonError(
@@ -175,22 +177,19 @@ def stage_delivery(root: str, period: str, landing: str | Path) -> dict[str, Any
     # Written after the copies: a crash in between only makes the next staging copy more.
     _write_record(target / STAGED, {rel: remote.version for rel, remote in listing.items()})
 
-    removed = 0
+    removed, staged = 0, {}
     for path in sorted(target.rglob("*"), reverse=True):  # children before their folders
         rel = path.relative_to(target).as_posix()
         if path.is_dir() and not path.is_symlink():
             if not any(path.iterdir()):
                 path.rmdir()
-        elif rel not in listing and rel != STAGED:
+        elif rel in listing:
+            staged[rel] = path.stat().st_size
+        elif rel != STAGED:
             path.unlink()
             removed += 1
 
     # Nothing lost or left over: the same files with the same sizes as the listing.
-    staged = {
-        rel: p.stat().st_size
-        for p in target.rglob("*")
-        if p.is_file() and (rel := p.relative_to(target).as_posix()) != STAGED
-    }
     if staged != expected:
         differ = sorted(set(staged.items()) ^ set(expected.items()))[:5]
         raise RekonError(f"the staged copy of {url} in {target} differs from the delivery: {differ}")
