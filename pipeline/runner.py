@@ -10,6 +10,7 @@ from typing import Any
 
 from pipeline import claim, steps
 from pipeline.layout import Layout
+from pipeline.validate import parallel
 
 Progress = Callable[[str], None]
 
@@ -30,6 +31,7 @@ def _ingest_and_validate(
     ingested rows: participants' NPPs are looked up among the employers')."""
     sources = steps.sources_present(period, landing)
     progress(f"delivery {landing / period}: {', '.join(sources)}")
+    parallel.warm_up()
     ingested = {}
     for i, source in enumerate(sources, start=1):
         t0 = time.perf_counter()

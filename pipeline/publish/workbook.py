@@ -3,6 +3,8 @@
 Sheets: Ringkasan (counts and contributions per category and per branch, with a chart), Temuan,
 Pekerja (masked NIKs), Cakupan (with a chart), Karantina. A table longer than Excel's
 1,048,576-row sheet limit continues on `<sheet> (2)`, ... and the summary says so.
+xlsxwriter writes the frame of every sheet; the tables' rows are rendered by DuckDB and spliced
+in afterwards (sheet_rows.py).
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+
+from pipeline.publish.sheet_rows import filled, placeholder_styles, rows_sql, splice
 
 EXCEL_MAX_ROWS = 1_048_576  # per sheet, header included
 
@@ -26,7 +30,8 @@ class Column:
 @dataclass(frozen=True)
 class Sheet:
     name: str
-    sql: str
+    sql: str  # the rows: the columns' values first, in order (more may follow, for `order`)
+    order: str  # their order on the sheet
     columns: tuple[Column, ...]
 
 
@@ -36,7 +41,8 @@ SHEETS = (
         """select category, status, priority, branch_name, employer_key, employer_name, nib, npwp, npp,
                   regency_code, regency_name, workers_affected, wage_gap_monthly,
                   estimated_contribution_monthly, missing_programs, first_seen_period, evidence
-           from findings order by category, employer_key""",
+           from findings""",
+        "category, employer_key",
         (
             Column("Kategori", width=13),
             Column("Status", width=11),
@@ -59,8 +65,9 @@ SHEETS = (
     ),
     Sheet(
         "Pekerja",
-        """select category, employer_key, nik_masked, full_name, gross_wage, reported_wage, matched_by
-           from finding_workers order by category, employer_key, nik""",
+        """select category, employer_key, nik_masked, full_name, gross_wage, reported_wage, matched_by, nik
+           from finding_workers""",
+        "category, employer_key, nik",
         (
             Column("Kategori", width=13),
             Column("Kunci pemberi kerja", width=19),
@@ -73,9 +80,10 @@ SHEETS = (
     ),
     Sheet(
         "Cakupan",
-        """select if(level = 'province', 'Provinsi', 'Kabupaten/Kota'), region_code, region_name,
-                  formal_workers, registered_workers, coverage_pct
-           from coverage order by region_code""",
+        """select if(level = 'province', 'Provinsi', 'Kabupaten/Kota') as level_name, region_code,
+                  region_name, formal_workers, registered_workers, coverage_pct
+           from coverage""",
+        "region_code",
         (
             Column("Tingkat", width=10),
             Column("Kode wilayah", width=12),
@@ -87,8 +95,8 @@ SHEETS = (
     ),
     Sheet(
         "Karantina",
-        "select source, file, row_number, reason, detail from quarantine "
-        "order by source, file, row_number nulls first, reason",
+        "select source, file, row_number, reason, detail from quarantine",
+        "source, file, row_number nulls first, reason",
         (
             Column("Sumber", width=22),
             Column("Berkas", width=40),
@@ -129,14 +137,26 @@ def write_workbook(con, folder: Path, period: str) -> Path:
         PERCENT: book.add_format({"num_format": "0.0"}),
     }
     summary = book.add_worksheet("Ringkasan")
-    continued: list[str] = []
-    extents = {}
-    for sheet in SHEETS:
-        extents[sheet.name], parts = _write_table(book, con, sheet, formats)
-        continued += [f"Tabel {sheet.name} berlanjut di lembar {part}." for part in parts[1:]]
+    tables = [_Table(con, sheet, _add_table_sheets(book, con, sheet, formats)) for sheet in SHEETS]
+    continued = [
+        f"Tabel {table.sheet.name} berlanjut di lembar {name}."
+        for table in tables
+        for name, _ in table.parts[1:]
+    ]
     _write_summary(book, summary, con, period, formats, continued)
-    _coverage_chart(book, extents["Cakupan"])
+    _coverage_chart(book, next(t.rows for t in tables if t.sheet.name == "Cakupan"))
     book.close()
+
+    members = {sheet.name: f"xl/worksheets/sheet{i}.xml" for i, sheet in enumerate(book.worksheets(), 1)}
+    splice(
+        path,
+        {
+            members[name]: table.part(k)
+            for table in tables
+            for k, (name, rows) in enumerate(table.parts)
+            if rows
+        },
+    )
     return path
 
 
@@ -152,36 +172,60 @@ def _new_sheet(book, name: str, sheet: Sheet, formats):
     return worksheet
 
 
-def _write_table(book, con, sheet: Sheet, formats) -> tuple[int, list[str]]:
-    """Write a table over as many sheets as it needs; return its rows and its sheets' names."""
-    cursor = con.cursor()
-    cursor.execute(sheet.sql)
-    names = [sheet.name]
-    worksheet, row, total = _new_sheet(book, sheet.name, sheet, formats), 1, 0
-    last_column = len(sheet.columns) - 1
-    writers = _cell_writers(worksheet, sheet)
-    while batch := cursor.fetchmany(50_000):
-        for values in batch:
-            if row >= EXCEL_MAX_ROWS:
-                worksheet.autofilter(0, 0, row - 1, last_column)
-                names.append(f"{sheet.name} ({len(names) + 1})")
-                worksheet, row = _new_sheet(book, names[-1], sheet, formats), 1
-                writers = _cell_writers(worksheet, sheet)
-            for column, (write, value) in enumerate(zip(writers, values, strict=True)):
-                if value is not None:  # an empty cell: the column's format already applies
-                    write(row, column, value)
-            row += 1
-            total += 1
-    worksheet.autofilter(0, 0, max(row - 1, 1), last_column)
-    cursor.close()
-    return total, names
+def _add_table_sheets(book, con, sheet: Sheet, formats) -> list[tuple[str, int]]:
+    """Add the sheets a table needs (one per EXCEL_MAX_ROWS - 1 rows), each with its header, its
+    filter over the rows to come and a placeholder row for them; return (name, rows) of each."""
+    total = con.execute(f"select count(*) from ({sheet.sql})").fetchone()[0]
+    per_sheet = EXCEL_MAX_ROWS - 1
+    parts = []
+    for k in range(max(1, -(-total // per_sheet))):
+        name = sheet.name if k == 0 else f"{sheet.name} ({k + 1})"
+        rows = min(per_sheet, total - k * per_sheet)
+        worksheet = _new_sheet(book, name, sheet, formats)
+        if rows:
+            # Written as the rows will be, so that its cells carry each column's style.
+            for i, column in enumerate(sheet.columns):
+                if column.kind == TEXT:
+                    worksheet.write_string(1, i, "-")
+                else:
+                    worksheet.write_number(1, i, 0)
+        worksheet.autofilter(0, 0, max(rows, 1), len(sheet.columns) - 1)
+        parts.append((name, rows))
+    return parts
 
 
-def _cell_writers(worksheet, sheet: Sheet) -> list:
-    """Per column, the typed write: text stays text (a name starting with `=` or `http://` never
-    becomes a formula or a link), and skipping xlsxwriter's type guessing per cell saves about a
-    tenth of the time of a million-row sheet."""
-    return [worksheet.write_string if c.kind == TEXT else worksheet.write_number for c in sheet.columns]
+class _Table:
+    """A table's rows, rendered by DuckDB once the workbook is written and handed out sheet part
+    by sheet part, in order, as `splice` reaches each part's placeholder."""
+
+    def __init__(self, con, sheet: Sheet, parts: list[tuple[str, int]]) -> None:
+        self.con, self.sheet, self.parts = con, sheet, parts
+        self.rows = sum(rows for _, rows in parts)
+        self._blocks = None
+        self._next = None
+
+    def part(self, k: int):
+        def fill(sheet_xml: bytes):
+            if self._blocks is None:
+                styles = placeholder_styles(sheet_xml, len(self.sheet.columns))
+                shape = self.con.execute(f"select * from ({self.sheet.sql}) limit 0")
+                names = [d[0] for d in shape.description]
+                columns = [
+                    (name, column.kind != TEXT, style)
+                    for name, column, style in zip(names, self.sheet.columns, styles, strict=False)
+                ]
+                cursor = self.con.cursor()
+                cursor.execute(rows_sql(self.sheet.sql, self.sheet.order, columns, EXCEL_MAX_ROWS - 1))
+                self._blocks = iter(cursor.fetchone, None)
+                self._next = next(self._blocks, None)
+            return filled(sheet_xml, self._part_rows(k), self.parts[k][1], len(self.sheet.columns))
+
+        return fill
+
+    def _part_rows(self, k: int):
+        while self._next is not None and self._next[0] == k:
+            yield self._next[1].encode()
+            self._next = next(self._blocks, None)
 
 
 def _printable(worksheet) -> None:

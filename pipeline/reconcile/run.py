@@ -112,7 +112,7 @@ def build_models(layout: Layout) -> dict[str, Any]:
     target.parent.mkdir(parents=True, exist_ok=True)
     building = target.with_suffix(".building")
     building.unlink(missing_ok=True)
-    con = connect(building)
+    con = connect(building, alone=True)
     timings: dict[str, float] = {}
     try:
         attach_inputs(con, layout)

@@ -9,8 +9,10 @@ summaries and GX's result objects (for Data Docs).
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 import os
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -83,6 +85,27 @@ def _validate_chunk(task: tuple[Path, str, Chunk, list[str], list[dict[str, Any]
     return validator.run(f"{source}:{chunk.file}", frame, expectations, parameters)
 
 
+def _context():
+    # Not "fork": the parent holds DuckDB's and GX's threads and locks, and a forked child can
+    # wait forever on a lock copied in its held state. A fork server imports GX once (seconds)
+    # and forks each worker from that clean, single-threaded process.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["great_expectations", "duckdb", "pipeline.validate.parallel"])
+    return context
+
+
+def warm_up() -> None:
+    """Start importing Great Expectations (about 6 s) now, in this process on a thread and in
+    the fork server the workers come from, so that it overlaps ingest instead of delaying the
+    first validation."""
+    if workers() > 1:
+        from multiprocessing import forkserver
+
+        _context()
+        forkserver.ensure_running()
+    threading.Thread(target=importlib.import_module, args=("great_expectations",), daemon=True).start()
+
+
 def workers() -> int:
     """Worker processes for validation: REKON_WORKERS, else one per core (at most 4).
 
@@ -121,10 +144,5 @@ def validate_chunks(
     target = str(checked).replace("'", "''")
     con.execute(f"copy (select {names} from checked) to '{target}' (format parquet)")
     tasks = [(checked, source, chunk, columns, expectations, parameters) for chunk in chunks]
-    # Not "fork": the parent holds DuckDB's and GX's threads and locks, and a forked child can
-    # wait forever on a lock copied in its held state. A fork server imports GX once (seconds)
-    # and forks each worker from that clean, single-threaded process.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["great_expectations", "duckdb", "pipeline.validate.parallel"])
-    with ProcessPoolExecutor(min(count, len(tasks)), mp_context=context, initializer=_init_worker) as pool:
+    with ProcessPoolExecutor(min(count, len(tasks)), mp_context=_context(), initializer=_init_worker) as pool:
         yield from zip(chunks, pool.map(_validate_chunk, tasks), strict=True)

@@ -1,19 +1,46 @@
 -- Employer identity: identifiers connected through any record are one employer, transitively
 -- across all sources (CONTRACT.md section 3). A component is named by its smallest node.
-with recursive edges as (
-    select node as a, other as b from int_identity_edges
-    union
-    select other, node from int_identity_edges
+--
+-- Min-label propagation: every node starts with the smallest of itself and its neighbours, then
+-- takes a neighbour's smaller label until none changes (as many rounds as the longest chain of
+-- links). Labels are integers numbered in node order, and only changed labels are carried into
+-- the next round (`using key`): joining string identifiers round after round cost twice as much.
+with recursive nodes as (
+    select node, row_number() over (order by node) as id
+    from (select node from int_identity_edges union select other from int_identity_edges)
 ),
 
-reach(node, other) as (
-    select a, b from edges
+links as (
+    select a.id as a, b.id as b
+    from int_identity_edges as edges
+    join nodes as a on a.node = edges.node
+    join nodes as b on b.node = edges.other
+    where edges.node <> edges.other
+),
+
+neighbours as (
+    select a, b from links
     union
-    select reach.node, edges.b
-    from reach
-    join edges on edges.a = reach.other
+    select b, a from links
+),
+
+labels(id, label) using key (id) as (
+    select nodes.id, least(nodes.id, coalesce(min(neighbours.b), nodes.id))
+    from nodes
+    left join neighbours on neighbours.a = nodes.id
+    group by nodes.id
+
+    union
+
+    select neighbours.a, min(labels.label)
+    from labels
+    join neighbours on neighbours.b = labels.id
+    join recurring.labels as current on current.id = neighbours.a
+    group by neighbours.a, current.label
+    having min(labels.label) < current.label
 )
 
-select node, min(other) as component
-from reach
-group by node
+select nodes.node, component.node as component
+from labels
+join nodes using (id)
+join nodes as component on component.id = labels.label

@@ -3,6 +3,7 @@ Excel's sheet row limit."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import openpyxl
@@ -61,7 +62,28 @@ def test_a_table_longer_than_a_sheet_continues(published: Path, tmp_path: Path, 
     assert "Tabel Pekerja berlanjut di lembar Pekerja (2)." in notes
 
 
-def test_text_that_looks_like_a_formula_stays_text(published: Path, tmp_path: Path) -> None:
+def _as_excel_reads(text: str) -> str:
+    """Excel reads `_xHHHH_` in a cell's text as the character HHHH (ECMA-376 ST_Xstring), once,
+    left to right; openpyxl leaves inline strings as written."""
+    return re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), text)
+
+
+def test_every_table_sheet_holds_its_rows_cell_for_cell(published: Path) -> None:
+    from pipeline.db import connect
+
+    book = openpyxl.load_workbook(published / "published" / s.PERIOD / f"kepatuhan_{s.PERIOD}.xlsx")
+    con = connect(published / "work" / s.PERIOD / "rekon.duckdb", read_only=True)
+    for sheet in workbook.SHEETS:
+        width = len(sheet.columns)
+        expected = con.execute(f"select * from ({sheet.sql}) order by {sheet.order}").fetchall()
+        shown = list(book[sheet.name].iter_rows(min_row=2, values_only=True))
+        assert len(shown) == len(expected) > 0, sheet.name
+        for got, row in zip(shown, expected, strict=True):
+            assert list(got) == [v if v is None or isinstance(v, str) else float(v) for v in row[:width]]
+    con.close()
+
+
+def test_delivered_text_reaches_the_sheet_verbatim(published: Path, tmp_path: Path) -> None:
     import shutil
 
     from pipeline.db import connect
@@ -69,9 +91,18 @@ def test_text_that_looks_like_a_formula_stays_text(published: Path, tmp_path: Pa
     database = tmp_path / "rekon.duckdb"
     shutil.copy(published / "work" / s.PERIOD / "rekon.duckdb", database)
     con = connect(database)
-    # The quarantine's detail carries delivered values verbatim: an extract can hold anything.
-    con.execute("update quarantine set detail = '=1+1' where detail is not null")
+    # The quarantine's detail carries delivered values verbatim: an extract can hold anything,
+    # a formula, markup, a control character, Excel's own escape syntax, edge spaces.
+    hostile = ["=1+1", "<b>PT A&B</b>", "tab\there\x01", "_x0041_", "  padded  "]
+    con.execute(
+        "update quarantine set detail = (?::varchar[])[1 + row_number % 5] where detail is not null",
+        [hostile],
+    )
+    details = con.execute("select detail from quarantine where detail is not null").fetchall()
+    expected = [detail for (detail,) in details]
     path = workbook.write_workbook(con, tmp_path, s.PERIOD)
     con.close()
     cells = [c for c in openpyxl.load_workbook(path)["Karantina"]["E"][1:] if c.value is not None]
-    assert cells and all(c.value == "=1+1" and c.data_type == "s" for c in cells)
+    assert {c.data_type for c in cells} == {"s"}
+    assert sorted(_as_excel_reads(c.value) for c in cells) == sorted(expected)
+    assert set(expected) >= {"=1+1", "<b>PT A&B</b>"}
