@@ -42,22 +42,13 @@ permits as (
 ),
 
 payroll as (
-    -- The regency most of its payroll rows name (on a tie, the smallest code).
     select
-        component,
-        min(employer_name) as employer_name,
-        arg_min(regency_code, (-rows, regency_code)) filter (where regency_code is not null) as regency_code
-    from (
-        select
-            nodes.component,
-            p.work_regency_code as regency_code,
-            min(p.employer_name) as employer_name,
-            sum(p.payroll_rows) as rows
-        from int_payroll_employers as p
-        join nodes on nodes.node = coalesce('NIB:' || p.employer_nib, 'NPWP:' || p.employer_npwp)
-        group by all
-    )
-    group by component
+        nodes.component,
+        min(p.employer_name) as employer_name,
+        mode(p.work_regency_code) as regency_code
+    from stg_payroll as p
+    join nodes on nodes.node = coalesce('NIB:' || p.employer_nib, 'NPWP:' || p.employer_npwp)
+    group by nodes.component
 ),
 
 contractors as (

@@ -18,7 +18,7 @@ payroll as (
         coalesce('NIB:' || employer_nib, 'NPWP:' || employer_npwp) as node,
         coalesce('NPWP:' || employer_npwp, 'NIB:' || employer_nib) as other,
         'payroll' as source
-    from int_payroll_employers
+    from stg_payroll
 ),
 
 construction_permits as (
