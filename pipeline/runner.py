@@ -10,7 +10,6 @@ from typing import Any
 
 from pipeline import claim, steps
 from pipeline.layout import Layout
-from pipeline.validate import parallel
 
 Progress = Callable[[str], None]
 
@@ -31,6 +30,8 @@ def _ingest_and_validate(
     ingested rows: participants' NPPs are looked up among the employers')."""
     sources = steps.sources_present(period, landing)
     progress(f"delivery {landing / period}: {', '.join(sources)}")
+    from pipeline.validate import parallel  # pandas and the fork server: only once a run starts
+
     parallel.warm_up()
     ingested = {}
     for i, source in enumerate(sources, start=1):

@@ -15,6 +15,8 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
+from xlsxwriter.utility import xl_col_to_name
+
 BLOCK_ROWS = 20_000  # rows per string DuckDB hands over: few Python objects, bounded memory
 MAX_TEXT = 32_767  # Excel's limit on a cell's text (xlsxwriter truncates the same way)
 # Control characters XML 1.0 cannot carry; Excel reads them back from `_xHHHH_`.
@@ -23,15 +25,6 @@ CONTROL = [chr(c) for c in [*range(0x00, 0x09), *range(0x0B, 0x20)]]
 _PLACEHOLDER_ROW = re.compile(rb'<row r="2"[^>]*>.*?</row>', re.S)
 _CELL_STYLE = re.compile(rb'<c r="([A-Z]+)2"(?: s="(\d+)")?')
 _DIMENSION = re.compile(rb'<dimension ref="[^"]*"/>')
-
-
-def column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def _text_sql(value: str) -> str:
@@ -61,7 +54,7 @@ def rows_sql(
     cells = []
     for i, (name, numeric, style) in enumerate(columns):
         value = '"' + name.replace('"', '""') + '"'
-        start = f"'<c r=\"{column_letter(i)}' || r || '\"" + (f' s="{style}"' if style is not None else "")
+        start = f"'<c r=\"{xl_col_to_name(i)}' || r || '\"" + (f' s="{style}"' if style is not None else "")
         if numeric:
             # NaN or infinity has no SpreadsheetML form: the cell is left empty, as for null.
             number = f"if(isfinite({value}::double), {value}::varchar, null)"
@@ -85,21 +78,23 @@ def rows_sql(
     """
 
 
-def placeholder_styles(sheet_xml: bytes, columns: int) -> list[str | None]:
-    """The style index of each column's cell in the placeholder row (row 2)."""
+def _placeholder(sheet_xml: bytes) -> re.Match[bytes]:
     row = _PLACEHOLDER_ROW.search(sheet_xml)
     if row is None:
         raise ValueError("the sheet has no placeholder row")
-    found = {m.group(1).decode(): m.group(2) for m in _CELL_STYLE.finditer(row.group(0))}
-    return [(found.get(column_letter(i)) or b"").decode() or None for i in range(columns)]
+    return row
+
+
+def placeholder_styles(sheet_xml: bytes, columns: int) -> list[str | None]:
+    """The style index of each column's cell in the placeholder row (row 2)."""
+    found = {m.group(1).decode(): m.group(2) for m in _CELL_STYLE.finditer(_placeholder(sheet_xml).group(0))}
+    return [(found.get(xl_col_to_name(i)) or b"").decode() or None for i in range(columns)]
 
 
 def filled(sheet_xml: bytes, rows: Iterable[bytes], count: int, columns: int) -> Iterator[bytes]:
     """The sheet's XML with its placeholder row replaced by `rows` (`count` of them)."""
-    row = _PLACEHOLDER_ROW.search(sheet_xml)
-    if row is None:
-        raise ValueError("the sheet has no placeholder row")
-    dimension = f'<dimension ref="A1:{column_letter(columns - 1)}{count + 1}"/>'.encode()
+    row = _placeholder(sheet_xml)
+    dimension = f'<dimension ref="A1:{xl_col_to_name(columns - 1)}{count + 1}"/>'.encode()
     yield _DIMENSION.sub(dimension, sheet_xml[: row.start()], count=1)
     yield from rows
     yield sheet_xml[row.end() :]
