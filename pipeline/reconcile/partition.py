@@ -38,13 +38,19 @@ from pipeline.reconcile.run import attach_inputs, materialisation, model_files
 log = logging.getLogger(__name__)
 
 # Built once over all rows (`prepare_partitions`).
-PREPARED_INTERMEDIATE = ("int_identity_edges", "int_identity_components", "int_employers")
+PREPARED_INTERMEDIATE = (
+    "int_payroll_employers",
+    "int_identity_edges",
+    "int_identity_components",
+    "int_employers",
+)
 # Built in each partition over its own employers; the marts among them are what the merge takes.
 PARTITIONED = (
     "int_payroll_workers",
     "int_registered_workers",
     "int_worker_matches",
     "int_employer_rates",
+    "int_payroll_summary",
     "findings_pwbd",
     "findings_pds_tk",
     "findings_pds_upah",
@@ -71,6 +77,7 @@ NODE_OF = {
     "stg_employers": "'NPP:' || t.npp",
     "stg_participants": "'NPP:' || t.npp",
     "stg_payroll": "coalesce('NIB:' || t.employer_nib, 'NPWP:' || t.employer_npwp)",
+    "int_payroll_employers": "coalesce('NIB:' || t.employer_nib, 'NPWP:' || t.employer_npwp)",
     "stg_business_permits": "'NIB:' || t.nib",
     "stg_construction_permits": "coalesce('NIB:' || t.contractor_nib, 'NPWP:' || t.contractor_npwp)",
     "int_identity_edges": "t.node",

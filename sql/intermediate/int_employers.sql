@@ -10,7 +10,7 @@ identifiers as (
         component,
         min(substr(node, 5)) filter (where node like 'NIB:%') as nib,
         min(substr(node, 6)) filter (where node like 'NPWP:%') as npwp,
-        string_agg(substr(node, 5), ';' order by node) filter (where node like 'NPP:%') as npp
+        array_to_string(list_sort(list(substr(node, 5)) filter (where node like 'NPP:%')), ';') as npp
     from nodes
     group by component
 ),
@@ -23,7 +23,9 @@ registry as (
         arg_min(e.regency_code, (not e.is_active, e.npp)) as regency_code,
         arg_min(e.scale, (e.scale is null, not e.is_active, e.npp)) as scale,
         arg_min(e.kbli_section, (e.kbli_section is null, not e.is_active, e.npp)) as kbli_section,
-        string_agg(distinct e.programs, ' | ' order by e.programs) filter (where e.is_active) as programs
+        -- the programs as its AKTIF rows spell them (for the evidence), and the set they add up to
+        array_to_string(list_sort(list(distinct e.programs) filter (where e.is_active)), ' | ') as programs,
+        list_distinct(flatten(list(string_split(e.programs, ';')) filter (where e.is_active))) as held_programs
     from stg_employers as e
     join nodes on nodes.node = 'NPP:' || e.npp
     group by nodes.component
@@ -42,13 +44,19 @@ permits as (
 ),
 
 payroll as (
+    -- The place most of its payroll rows name (on a tie, the smallest code).
     select
-        nodes.component,
-        min(p.employer_name) as employer_name,
-        mode(p.work_regency_code) as regency_code
-    from stg_payroll as p
-    join nodes on nodes.node = coalesce('NIB:' || p.employer_nib, 'NPWP:' || p.employer_npwp)
-    group by nodes.component
+        component,
+        min(employer_name) as employer_name,
+        arg_min(work_regency_code, (-rows, work_regency_code)) filter (where work_regency_code is not null)
+            as regency_code
+    from (
+        select nodes.component, p.work_regency_code, min(p.employer_name) as employer_name, sum(p.rows) as rows
+        from int_payroll_employers as p
+        join nodes on nodes.node = coalesce('NIB:' || p.employer_nib, 'NPWP:' || p.employer_npwp)
+        group by nodes.component, p.work_regency_code
+    )
+    group by component
 ),
 
 contractors as (
@@ -69,6 +77,7 @@ select
     identifiers.npp,
     coalesce(registry.is_registered, false) as is_registered,
     registry.programs as registered_programs,
+    registry.held_programs,
     coalesce(registry.employer_name, permits.employer_name, payroll.employer_name, contractors.employer_name)
         as employer_name,
     coalesce(registry.regency_code, permits.regency_code, payroll.regency_code, contractors.regency_code)

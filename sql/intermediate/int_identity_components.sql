@@ -1,5 +1,6 @@
 -- Employer identity: identifiers connected through any record are one employer, transitively
--- across all sources (CONTRACT.md section 3). A component is named by its smallest node.
+-- across all sources (CONTRACT.md section 3). A component is numbered by its smallest node: an
+-- integer, because every worker-level model joins on it.
 --
 -- Min-label propagation: every node starts with the smallest of itself and its neighbours, then
 -- takes a neighbour's smaller label until none changes (as many rounds as the longest chain of
@@ -40,7 +41,6 @@ labels(id, label) using key (id) as (
     having min(labels.label) < current.label
 )
 
-select nodes.node, component.node as component
+select nodes.node, labels.label as component
 from labels
 join nodes using (id)
-join nodes as component on component.id = labels.label

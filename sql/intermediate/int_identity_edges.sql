@@ -1,31 +1,32 @@
 -- Every record that names an employer links the identifiers it carries (NPP, NIB, NPWP).
--- A record with one identifier still contributes a node (an edge to itself).
+-- A record with one identifier still contributes a node (an edge to itself). Each source is a
+-- bit, so an edge's sources aggregate as one bit_or: a list of names per edge cost four times more.
 with registry as (
     select 'NPP:' || npp as node, unnest([
         'NPP:' || npp, 'NIB:' || nib, 'NPWP:' || npwp
-    ]) as other, 'registry/employers' as source
+    ]) as other, 8 as source_bit
     from stg_employers
 ),
 
 business_permits as (
     select 'NIB:' || nib as node, coalesce('NPWP:' || npwp, 'NIB:' || nib) as other,
-        'permits/business' as source
+        2 as source_bit
     from stg_business_permits
 ),
 
 payroll as (
-    select distinct
+    select
         coalesce('NIB:' || employer_nib, 'NPWP:' || employer_npwp) as node,
         coalesce('NPWP:' || employer_npwp, 'NIB:' || employer_nib) as other,
-        'payroll' as source
-    from stg_payroll
+        1 as source_bit
+    from (select distinct employer_nib, employer_npwp from int_payroll_employers)
 ),
 
 construction_permits as (
     select
         coalesce('NIB:' || contractor_nib, 'NPWP:' || contractor_npwp) as node,
         coalesce('NPWP:' || contractor_npwp, 'NIB:' || contractor_nib) as other,
-        'permits/construction' as source
+        4 as source_bit
     from stg_construction_permits
 ),
 
@@ -36,7 +37,17 @@ all_edges as (
     union all select * from construction_permits
 )
 
-select node, other, list(distinct source order by source) as sources
-from all_edges
-where other is not null
-group by node, other
+select
+    node,
+    other,
+    -- the names of the bits 1, 2, 4 and 8
+    list_filter(
+        ['payroll', 'permits/business', 'permits/construction', 'registry/employers'],
+        lambda name, position: (source_bits >> (position - 1)) & 1 = 1
+    ) as sources
+from (
+    select node, other, bit_or(source_bit) as source_bits
+    from all_edges
+    where other is not null
+    group by node, other
+)

@@ -1,12 +1,14 @@
 -- Valid payroll workers of the period, once per employer: the first row in file order counts.
 -- Only the columns the matching and the lists use: the wide rows cost more to move than to join.
--- Few (employer, NIK) pairs are paid twice, so only their rows are ranked: ranking every row
--- would sort the whole payroll. A hash collision only ranks a few more rows, which the window,
--- partitioned by the real pair, then keeps.
+-- Validation keeps one row per payroll employer identifier, NIK and period (the `duplicate` rule
+-- of expectations/payroll.json), so a worker can be paid twice only by an employer whose payroll
+-- names it by two identifiers (its NIB in one file, its NPWP in another). Only those employers'
+-- rows are ranked: ranking, or even counting, every (employer, NIK) pair would cost more than
+-- all the joins.
 with payroll as (
     select
         nodes.component,
-        payroll.nik,
+        nik_number(payroll.nik) as nik,
         payroll.full_name,
         payroll.birth_date,
         payroll.gross_wage,
@@ -18,16 +20,23 @@ with payroll as (
     where payroll.period = getvariable('period')
 ),
 
-repeated as (
-    select hash(component, nik) as pair from payroll group by pair having count(*) > 1
-),
-
-later_rows as (
-    select _file, _row_number
-    from payroll
-    where hash(component, nik) in (select pair from repeated)
-    qualify row_number() over (partition by component, nik order by _file, _row_number) > 1
+named_twice as (
+    -- employers named by more than one identifier in payroll (of any period)
+    select nodes.component
+    from int_identity_edges as edges
+    join int_identity_components as nodes using (node)
+    where list_contains(edges.sources, 'payroll')
+    group by nodes.component
+    having count(distinct edges.node) > 1
 )
 
-select * from payroll
-anti join later_rows using (_file, _row_number)
+select payroll.* exclude (_row_number)
+from payroll
+anti join named_twice using (component)
+
+union all
+
+select payroll.* exclude (_row_number)
+from payroll
+semi join named_twice using (component)
+qualify row_number() over (partition by component, nik order by _file, _row_number) = 1

@@ -7,7 +7,7 @@ with survey as (
 ),
 
 registered as (
-    select employers.regency_code, count(distinct participants.nik) as registered_workers
+    select employers.regency_code, count(distinct nik_number(participants.nik)) as registered_workers
     from stg_participants as participants
     join stg_employers as employers on employers.npp = participants.npp
     where participants.is_active and employers.is_active

@@ -18,16 +18,18 @@ regions as (
 ),
 
 identity as (
-    -- How the employer's identifiers were linked, for the evidence.
-    select
-        nodes.component,
-        string_agg(link, '; ' order by link) filter (where edges.node <> edges.other) as links
+    -- How the employer's identifiers were linked, for the evidence (of listed employers only).
+    select component, array_to_string(list_sort(list(link)), '; ') as links
     from (
-        select *, node || ' ~ ' || other || ' (' || array_to_string(sources, ', ') || ')' as link
-        from int_identity_edges
-    ) as edges
-    join int_identity_components as nodes on nodes.node = edges.node
-    group by nodes.component
+        select
+            nodes.component,
+            edges.node || ' ~ ' || edges.other || ' (' || array_to_string(edges.sources, ', ') || ')' as link
+        from int_identity_edges as edges
+        join int_identity_components as nodes on nodes.node = edges.node
+        where edges.node <> edges.other
+            and nodes.component in (select component from categories)
+    )
+    group by component
 ),
 
 listed as (

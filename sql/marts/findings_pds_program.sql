@@ -2,31 +2,19 @@
 -- their scale. No known scale, no finding. Sized as the missing programs' contribution on the
 -- reported wages of the employer's AKTIF participants.
 with employers as (
-    select e.component, e.registered_programs, r.*  exclude (component)
+    select e.component, e.registered_programs, e.held_programs, r.* exclude (component)
     from int_employers as e
     join int_employer_rates as r using (component)
     where e.is_registered and e.scale is not null
-),
-
-held as (
-    -- Programs held across the employer's AKTIF registry rows.
-    select
-        nodes.component,
-        list_distinct(flatten(list(string_split(e.programs, ';')))) as programs
-    from stg_employers as e
-    join int_identity_components as nodes on nodes.node = 'NPP:' || e.npp
-    where e.is_active
-    group by nodes.component
 ),
 
 missing as (
     select
         employers.*,
         list_filter(['JKK', 'JKM', 'JHT', 'JP'],
-            lambda p: list_contains(employers.mandatory_programs, p) and not list_contains(held.programs, p)
+            lambda p: list_contains(employers.mandatory_programs, p) and not list_contains(employers.held_programs, p)
         ) as missing_programs
     from employers
-    join held using (component)
 ),
 
 participants as (

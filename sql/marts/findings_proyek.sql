@@ -45,6 +45,6 @@ select
     round(sum(contribution / months))::bigint as estimated_contribution_monthly,
     null::varchar as missing_programs,
     count(*) || ' izin konstruksi aktif belum terdaftar sebagai proyek: '
-        || string_agg(permit_number, ', ' order by permit_number) as evidence
+        || array_to_string(list_sort(list(permit_number)), ', ') as evidence
 from sized
 group by component

@@ -11,24 +11,20 @@ rates as (
 payroll as (
     select
         component,
-        count(distinct nik) filter (where not is_registered_worker) as unregistered_workers,
-        sum(gross_wage) filter (where not is_registered_worker) as wage_gap,
-        sum(contribution_on(gross_wage, jkk_pct, jkm_pct, jht_pct, jp_pct, jp_wage_cap))
-            filter (where not is_registered_worker) as contribution,
-        string_agg(distinct _file, ', ' order by _file) as files
-    from int_worker_matches
-    join rates using (component)
-    group by component
+        unregistered_workers,
+        unregistered_wages as wage_gap,
+        unregistered_contribution as contribution,
+        files
+    from int_payroll_summary
 ),
 
 permits as (
     select
         nodes.component,
         sum(p.declared_workers) filter (where p.is_active) as declared_workers,
-        string_agg(
-            distinct p.nib || ' (' || p.status || coalesce(', ' || p.declared_workers::bigint || ' TK', '') || ')',
-            ', ' order by p.nib || ' (' || p.status || coalesce(', ' || p.declared_workers::bigint || ' TK', '') || ')'
-        ) as permit_list,
+        array_to_string(list_sort(list(distinct
+            p.nib || ' (' || p.status || coalesce(', ' || p.declared_workers::bigint || ' TK', '') || ')'
+        )), ', ') as permit_list,
         bool_or(p.is_active and p.declared_workers >= 1) as requires_registration
     from stg_business_permits as p
     join int_identity_components as nodes on nodes.node = 'NIB:' || p.nib
@@ -39,7 +35,7 @@ contracts as (
     select
         nodes.component,
         sum(c.declared_workers) as declared_workers,
-        string_agg(distinct c.permit_number, ', ' order by c.permit_number) as permit_list
+        array_to_string(list_sort(list(distinct c.permit_number)), ', ') as permit_list
     from stg_construction_permits as c
     join int_identity_components as nodes
         on nodes.node = coalesce('NIB:' || c.contractor_nib, 'NPWP:' || c.contractor_npwp)

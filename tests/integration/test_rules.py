@@ -97,6 +97,50 @@ def test_identity_linked_only_through_a_third_source(run: s.Published) -> None:
     assert "permits/business" in e4.evidence
 
 
+def test_a_worker_counts_once_however_often_the_sources_name_them(tmp_path: Path) -> None:
+    """E4's payroll names it by its NPWP in one file and by its NIB in a later one, and the
+    registry holds W7 three times (again under E4's NPP at a lower wage, and under a second NPP of
+    E4): each worker counts once, by the first payroll row and by the first NPP, then file order."""
+    landing = tmp_path / "landing"
+    root = s.build_base_delivery(landing)
+    s.write_csv(
+        root / "payroll/e_payroll.csv",
+        [
+            dict(
+                nib="4444444444444",
+                npwp="",
+                nik=s.W8,
+                nama="Hadi Susanto",
+                tgl_lahir="1988-08-08",
+                gaji="9000000",
+                periode="",
+                lokasi_kerja="62.71",
+            )
+        ],
+    )
+    employers = root / "registry/employers.csv"
+    employers.write_bytes(
+        employers.read_bytes()
+        + b"10000006,4444444444444,,PT Empat Sekawan Cabang,62.71,,,JKK JKM JHT JP,AKTIF\r\n"
+    )
+    participants = root / "registry/participants.csv"
+    extra = "".join(
+        f'"{s.W7}";"Gita Putri";"1987-07-07";"{npp}";"1000000";"AKTIF"\r\n'
+        for npp in ("10000006", "10000004")
+    )
+    participants.write_bytes(participants.read_bytes() + extra.encode())
+    run_period(s.PERIOD, landing, tmp_path / "data")
+    published = s.read_published(tmp_path / "data" / "published" / s.PERIOD)
+
+    e4 = published.finding("PDS_TK", "4444444444444")
+    # W8 once, at the wage of its first payroll row (a_payroll.csv), not 9 M and not both
+    assert e4 is not None and e4.workers_affected == "1" and e4.wage_gap_monthly == "4600000"
+    assert "1 dari 2 pekerja" in e4.evidence
+    assert len(published.workers[published.workers.employer_key == "4444444444444"]) == 1
+    # W7 reported at 4,275,000 under its first NPP: exactly 95 %, so no PDS_UPAH from the 1 M rows
+    assert published.finding("PDS_UPAH", "4444444444444") is None
+
+
 def test_15_and_16_digit_npwp_are_one_taxpayer(run: s.Published) -> None:
     assert "0012345678901000" not in keys(run, "PWBD") | keys(run, "PDS_TK")
 
