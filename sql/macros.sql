@@ -20,3 +20,9 @@ create or replace macro contribution_on(wage, jkk_pct, jkm_pct, jht_pct, jp_pct,
 -- much faster than text over ten million workers, and the lists give it back as text.
 create or replace macro nik_number(nik) as nik::bigint;
 create or replace macro nik_text(nik) as lpad(nik::varchar, 16, '0');
+
+-- Sort keys for picking one row per employer with arg_min: AKTIF rows first, then the smaller
+-- identifier; `known_first` puts rows where the value is there before those where it is not.
+-- Text keys, because arg_min over a struct key cost several times more at national scale.
+create or replace macro active_first(is_active, identifier) as if(is_active, '0', '1') || identifier;
+create or replace macro known_first(value, sort_key) as if(value is null, '1', '0') || sort_key;

@@ -1,17 +1,13 @@
 -- One row per employer (identity component) with the attributes the lists show.
 -- Names and places prefer the registry, then the business permit, payroll, construction permit;
 -- scale and KBLI prefer the business permit (CONTRACT.md section 5).
-with nodes as (
-    select * from int_identity_components
-),
-
-identifiers as (
+with identifiers as (
     select
         component,
         min(substr(node, 5)) filter (where node like 'NIB:%') as nib,
         min(substr(node, 6)) filter (where node like 'NPWP:%') as npwp,
         array_to_string(list_sort(list(substr(node, 5)) filter (where node like 'NPP:%')), ';') as npp
-    from nodes
+    from int_identity_components
     group by component
 ),
 
@@ -19,27 +15,27 @@ registry as (
     select
         nodes.component,
         bool_or(e.is_active) as is_registered,
-        arg_min(e.employer_name, (not e.is_active, e.npp)) as employer_name,
-        arg_min(e.regency_code, (not e.is_active, e.npp)) as regency_code,
-        arg_min(e.scale, (e.scale is null, not e.is_active, e.npp)) as scale,
-        arg_min(e.kbli_section, (e.kbli_section is null, not e.is_active, e.npp)) as kbli_section,
+        arg_min(e.employer_name, active_first(e.is_active, e.npp)) as employer_name,
+        arg_min(e.regency_code, active_first(e.is_active, e.npp)) as regency_code,
+        arg_min(e.scale, known_first(e.scale, active_first(e.is_active, e.npp))) as scale,
+        arg_min(e.kbli_section, known_first(e.kbli_section, active_first(e.is_active, e.npp))) as kbli_section,
         -- the programs as its AKTIF rows spell them (for the evidence), and the set they add up to
-        array_to_string(list_sort(list(distinct e.programs) filter (where e.is_active)), ' | ') as programs,
+        array_to_string(list_sort(list_distinct(list(e.programs) filter (where e.is_active))), ' | ') as programs,
         list_distinct(flatten(list(string_split(e.programs, ';')) filter (where e.is_active))) as held_programs
     from stg_employers as e
-    join nodes on nodes.node = 'NPP:' || e.npp
+    join int_identity_components as nodes on nodes.node = 'NPP:' || e.npp
     group by nodes.component
 ),
 
 permits as (
     select
         nodes.component,
-        arg_min(p.business_name, (not p.is_active, p.nib)) as employer_name,
-        arg_min(p.regency_code, (not p.is_active, p.nib)) as regency_code,
-        arg_min(p.scale, (p.scale is null, not p.is_active, p.nib)) as scale,
-        arg_min(p.kbli_section, (p.kbli_section is null, not p.is_active, p.nib)) as kbli_section
+        arg_min(p.business_name, active_first(p.is_active, p.nib)) as employer_name,
+        arg_min(p.regency_code, active_first(p.is_active, p.nib)) as regency_code,
+        arg_min(p.scale, known_first(p.scale, active_first(p.is_active, p.nib))) as scale,
+        arg_min(p.kbli_section, known_first(p.kbli_section, active_first(p.is_active, p.nib))) as kbli_section
     from stg_business_permits as p
-    join nodes on nodes.node = 'NIB:' || p.nib
+    join int_identity_components as nodes on nodes.node = 'NIB:' || p.nib
     group by nodes.component
 ),
 
@@ -53,7 +49,7 @@ payroll as (
     from (
         select nodes.component, p.work_regency_code, min(p.employer_name) as employer_name, sum(p.rows) as rows
         from int_payroll_employers as p
-        join nodes on nodes.node = coalesce('NIB:' || p.employer_nib, 'NPWP:' || p.employer_npwp)
+        join int_identity_components as nodes on nodes.node = coalesce('NIB:' || p.employer_nib, 'NPWP:' || p.employer_npwp)
         group by nodes.component, p.work_regency_code
     )
     group by component
@@ -65,7 +61,7 @@ contractors as (
         min(c.contractor_name) as employer_name,
         min(c.regency_code) as regency_code
     from stg_construction_permits as c
-    join nodes on nodes.node = coalesce('NIB:' || c.contractor_nib, 'NPWP:' || c.contractor_npwp)
+    join int_identity_components as nodes on nodes.node = coalesce('NIB:' || c.contractor_nib, 'NPWP:' || c.contractor_npwp)
     group by nodes.component
 )
 
