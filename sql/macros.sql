@@ -5,6 +5,9 @@
 create or replace macro name_key(name) as nullif(trim(regexp_replace(
     regexp_replace(upper(name), '[^\p{L}\s]', '', 'g'), '\s+', ' ', 'g')), '');
 
+-- PDS_UPAH: a registered worker reported at under 95 % of the payroll's gross wage.
+create or replace macro is_under_reported(reported_wage, gross_wage) as reported_wage < 0.95 * gross_wage;
+
 -- What a compliance list may show of a NIK: the first 6 and the last 4 digits.
 create or replace macro mask_nik(nik) as
     left(nik, 6) || repeat('*', length(nik) - 10) || right(nik, 4);

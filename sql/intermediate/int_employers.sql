@@ -18,10 +18,13 @@ registry as (
         arg_min(e.employer_name, active_first(e.is_active, e.npp)) as employer_name,
         arg_min(e.regency_code, active_first(e.is_active, e.npp)) as regency_code,
         arg_min(e.scale, known_first(e.scale, active_first(e.is_active, e.npp))) as scale,
-        arg_min(e.kbli_section, known_first(e.kbli_section, active_first(e.is_active, e.npp))) as kbli_section,
+        arg_min(e.kbli_section, known_first(e.kbli_section, active_first(e.is_active, e.npp)))
+            as kbli_section,
         -- the programs as its AKTIF rows spell them (for the evidence), and the set they add up to
-        array_to_string(list_sort(list_distinct(list(e.programs) filter (where e.is_active))), ' | ') as programs,
-        list_distinct(flatten(list(string_split(e.programs, ';')) filter (where e.is_active))) as held_programs
+        array_to_string(list_sort(list_distinct(list(e.programs) filter (where e.is_active))), ' | ')
+            as programs,
+        list_distinct(flatten(list(string_split(e.programs, ';')) filter (where e.is_active)))
+            as held_programs
     from stg_employers as e
     join int_identity_components as nodes on nodes.node = 'NPP:' || e.npp
     group by nodes.component
@@ -47,9 +50,14 @@ payroll as (
         arg_min(work_regency_code, (-rows, work_regency_code)) filter (where work_regency_code is not null)
             as regency_code
     from (
-        select nodes.component, p.work_regency_code, min(p.employer_name) as employer_name, sum(p.rows) as rows
+        select
+            nodes.component,
+            p.work_regency_code,
+            min(p.employer_name) as employer_name,
+            sum(p.rows) as rows
         from int_payroll_employers as p
-        join int_identity_components as nodes on nodes.node = coalesce('NIB:' || p.employer_nib, 'NPWP:' || p.employer_npwp)
+        join int_identity_components as nodes
+            on nodes.node = coalesce('NIB:' || p.employer_nib, 'NPWP:' || p.employer_npwp)
         group by nodes.component, p.work_regency_code
     )
     group by component
@@ -61,7 +69,8 @@ contractors as (
         min(c.contractor_name) as employer_name,
         min(c.regency_code) as regency_code
     from stg_construction_permits as c
-    join int_identity_components as nodes on nodes.node = coalesce('NIB:' || c.contractor_nib, 'NPWP:' || c.contractor_npwp)
+    join int_identity_components as nodes
+        on nodes.node = coalesce('NIB:' || c.contractor_nib, 'NPWP:' || c.contractor_npwp)
     group by nodes.component
 )
 

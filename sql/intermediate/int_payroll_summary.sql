@@ -11,8 +11,9 @@ with workers as (
         m.gross_wage,
         m.reported_wage,
         not m.is_registered_worker as unregistered,
-        m.is_registered_worker and m.reported_wage < 0.95 * m.gross_wage as under_reported,
-        contribution_on(m.gross_wage, r.jkk_pct, r.jkm_pct, r.jht_pct, r.jp_pct, r.jp_wage_cap) as contribution,
+        m.is_registered_worker and is_under_reported(m.reported_wage, m.gross_wage) as under_reported,
+        contribution_on(m.gross_wage, r.jkk_pct, r.jkm_pct, r.jht_pct, r.jp_pct, r.jp_wage_cap)
+            as contribution,
         contribution_on(m.reported_wage, r.jkk_pct, r.jkm_pct, r.jht_pct, r.jp_pct, r.jp_wage_cap)
             as reported_contribution
     from int_worker_matches as m
@@ -43,7 +44,8 @@ select
     sum(unregistered_workers) as unregistered_workers,
     sum(unregistered_wages) as unregistered_wages,
     sum(unregistered_contribution) as unregistered_contribution,
-    array_to_string(list_sort(list(_file) filter (where unregistered_workers > 0)), ', ') as unregistered_files,
+    array_to_string(list_sort(list(_file) filter (where unregistered_workers > 0)), ', ')
+        as unregistered_files,
     sum(under_reported_workers) as under_reported_workers,
     sum(under_reported_wage_gap) as under_reported_wage_gap,
     sum(under_reported_contribution) as under_reported_contribution,

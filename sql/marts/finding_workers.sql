@@ -9,7 +9,7 @@ with unregistered as (
 under_reported as (
     select component, nik, full_name, gross_wage, reported_wage, matched_by
     from int_worker_matches
-    where is_registered_worker and reported_wage < 0.95 * gross_wage
+    where is_registered_worker and is_under_reported(reported_wage, gross_wage)
 ),
 
 participants as (

@@ -12,7 +12,8 @@ missing as (
     select
         employers.*,
         list_filter(['JKK', 'JKM', 'JHT', 'JP'],
-            lambda p: list_contains(employers.mandatory_programs, p) and not list_contains(employers.held_programs, p)
+            lambda p: list_contains(employers.mandatory_programs, p)
+                and not list_contains(employers.held_programs, p)
         ) as missing_programs
     from employers
 ),

@@ -10,8 +10,10 @@ select
     concat_ws('; ',
         'terdaftar (NPP ' || employers.npp || ')',
         payroll.unregistered_workers || ' dari ' || payroll.workers
-            || ' pekerja di payroll periode ini tidak terdaftar sebagai peserta aktif (' || payroll.unregistered_files || ')',
-        if(payroll.matched_by_name > 0, payroll.matched_by_name || ' pekerja dicocokkan dengan nama dan tanggal lahir', null)
+            || ' pekerja di payroll periode ini tidak terdaftar sebagai peserta aktif ('
+            || payroll.unregistered_files || ')',
+        if(payroll.matched_by_name > 0,
+            payroll.matched_by_name || ' pekerja dicocokkan dengan nama dan tanggal lahir', null)
     ) as evidence
 from int_payroll_summary as payroll
 join int_employers as employers using (component)
