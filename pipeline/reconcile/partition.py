@@ -7,10 +7,11 @@ to exactly one partition, the province of its `int_employers.regency_code` (regi
 permit, payroll, contractor; `unknown` when none is known). Three steps, each a separate process
 that may run on a different machine; each writes only its own files:
 
-1. `prepare_partitions`: builds the staging models, identity and `int_employers` once, and
-   writes them as Parquet under `work/<period>/partitions/prepared/`, each employer-linked table
-   split by partition (hive folders `_partition=<province>`); rows linked to no employer go to
-   `_partition=unlinked`, which no partition reads but the merge does (coverage counts them).
+1. `prepare_partitions`: builds the staging models and `PREPARED_INTERMEDIATE` (payroll by
+   employer identifier, identity, `int_employers`) once, and writes them as Parquet under
+   `work/<period>/partitions/prepared/`, each employer-linked table split by partition (hive
+   folders `_partition=<province>`); rows linked to no employer go to `_partition=unlinked`,
+   which no partition reads but the merge does (coverage counts them).
 2. `build_partition`: one DuckDB file per partition, `partitions/<province>.duckdb`, holding the
    worker-level models and the per-employer marts of `PARTITIONED`, over that partition's rows.
 3. `merge_partitions`: concatenates the partitions' marts into `rekon.duckdb` and builds the
