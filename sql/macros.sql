@@ -1,5 +1,9 @@
 -- Shared definitions for the models.
 
+-- The identity node of a record that names its employer by NIB or NPWP (payroll, construction
+-- permits): its NIB where it has one (int_identity_edges links it to the NPWP).
+create or replace macro employer_node(nib, npwp) as coalesce('NIB:' || nib, 'NPWP:' || npwp);
+
 -- Names match when equal after upper-casing and keeping only letters and single spaces
 -- (CONTRACT.md section 5).
 create or replace macro name_key(name) as nullif(trim(regexp_replace(

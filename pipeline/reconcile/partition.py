@@ -77,10 +77,10 @@ MERGED = ("int_branches", "findings", "findings_resolved", "coverage", "quaranti
 NODE_OF = {
     "stg_employers": "'NPP:' || t.npp",
     "stg_participants": "'NPP:' || t.npp",
-    "stg_payroll": "coalesce('NIB:' || t.employer_nib, 'NPWP:' || t.employer_npwp)",
-    "int_payroll_employers": "coalesce('NIB:' || t.employer_nib, 'NPWP:' || t.employer_npwp)",
+    "stg_payroll": "employer_node(t.employer_nib, t.employer_npwp)",
+    "int_payroll_employers": "employer_node(t.employer_nib, t.employer_npwp)",
     "stg_business_permits": "'NIB:' || t.nib",
-    "stg_construction_permits": "coalesce('NIB:' || t.contractor_nib, 'NPWP:' || t.contractor_npwp)",
+    "stg_construction_permits": "employer_node(t.contractor_nib, t.contractor_npwp)",
     "int_identity_edges": "t.node",
     "int_identity_components": "t.node",
 }

@@ -57,7 +57,7 @@ payroll as (
             sum(p.rows) as rows
         from int_payroll_employers as p
         join int_identity_components as nodes
-            on nodes.node = coalesce('NIB:' || p.employer_nib, 'NPWP:' || p.employer_npwp)
+            on nodes.node = employer_node(p.employer_nib, p.employer_npwp)
         group by nodes.component, p.work_regency_code
     )
     group by component
@@ -70,7 +70,7 @@ contractors as (
         min(c.regency_code) as regency_code
     from stg_construction_permits as c
     join int_identity_components as nodes
-        on nodes.node = coalesce('NIB:' || c.contractor_nib, 'NPWP:' || c.contractor_npwp)
+        on nodes.node = employer_node(c.contractor_nib, c.contractor_npwp)
     group by nodes.component
 )
 

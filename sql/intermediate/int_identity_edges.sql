@@ -16,7 +16,7 @@ business_permits as (
 
 payroll as (
     select
-        coalesce('NIB:' || employer_nib, 'NPWP:' || employer_npwp) as node,
+        employer_node(employer_nib, employer_npwp) as node,
         coalesce('NPWP:' || employer_npwp, 'NIB:' || employer_nib) as other,
         1 as source_bit
     from (select distinct employer_nib, employer_npwp from int_payroll_employers)
@@ -24,7 +24,7 @@ payroll as (
 
 construction_permits as (
     select
-        coalesce('NIB:' || contractor_nib, 'NPWP:' || contractor_npwp) as node,
+        employer_node(contractor_nib, contractor_npwp) as node,
         coalesce('NPWP:' || contractor_npwp, 'NIB:' || contractor_nib) as other,
         4 as source_bit
     from stg_construction_permits

@@ -16,18 +16,17 @@ with payroll as (
         payroll._row_number
     from stg_payroll as payroll
     join int_identity_components as nodes
-        on nodes.node = coalesce('NIB:' || payroll.employer_nib, 'NPWP:' || payroll.employer_npwp)
+        on nodes.node = employer_node(payroll.employer_nib, payroll.employer_npwp)
     where payroll.period = getvariable('period')
 ),
 
 named_twice as (
     -- employers named by more than one identifier in payroll (of any period)
     select nodes.component
-    from int_identity_edges as edges
-    join int_identity_components as nodes using (node)
-    where list_contains(edges.sources, 'payroll')
+    from int_payroll_employers as p
+    join int_identity_components as nodes on nodes.node = employer_node(p.employer_nib, p.employer_npwp)
     group by nodes.component
-    having count(distinct edges.node) > 1
+    having count(distinct nodes.node) > 1
 )
 
 select payroll.* exclude (_row_number)

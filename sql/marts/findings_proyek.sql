@@ -9,7 +9,7 @@ with permits as (
         (year(c.end_on) * 12 + month(c.end_on)) - (year(c.start_on) * 12 + month(c.start_on)) + 1 as months
     from stg_construction_permits as c
     join int_identity_components as nodes
-        on nodes.node = coalesce('NIB:' || c.contractor_nib, 'NPWP:' || c.contractor_npwp)
+        on nodes.node = employer_node(c.contractor_nib, c.contractor_npwp)
     where c.is_active_in_period
         and c.permit_number not in (select permit_number from stg_projects)
 ),

@@ -8,16 +8,6 @@ rates as (
     select * from int_employer_rates
 ),
 
-payroll as (
-    select
-        component,
-        unregistered_workers,
-        unregistered_wages as wage_gap,
-        unregistered_contribution as contribution,
-        files
-    from int_payroll_summary
-),
-
 permits as (
     select
         nodes.component,
@@ -38,7 +28,7 @@ contracts as (
         array_to_string(list_sort(list(distinct c.permit_number)), ', ') as permit_list
     from stg_construction_permits as c
     join int_identity_components as nodes
-        on nodes.node = coalesce('NIB:' || c.contractor_nib, 'NPWP:' || c.contractor_npwp)
+        on nodes.node = employer_node(c.contractor_nib, c.contractor_npwp)
     where c.is_active_in_period
     group by nodes.component
 ),
@@ -55,8 +45,8 @@ listed as (
         employers.component,
         payroll.component is not null as has_payroll,
         payroll.unregistered_workers,
-        payroll.wage_gap,
-        payroll.contribution,
+        payroll.unregistered_wages as wage_gap,
+        payroll.unregistered_contribution as contribution,
         payroll.files,
         -- Without payroll, the workers declared on its permits stand in for the payroll.
         coalesce(permits.declared_workers, contracts.declared_workers) as declared_workers,
@@ -67,7 +57,7 @@ listed as (
         minimum_wage.minimum_wage
     from employers
     join rates using (component)
-    left join payroll using (component)
+    left join int_payroll_summary as payroll using (component)
     left join permits using (component)
     left join contracts using (component)
     left join minimum_wage on minimum_wage.province_code = left(employers.regency_code, 2)
