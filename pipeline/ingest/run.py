@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import re
@@ -15,7 +16,7 @@ from pipeline.contract import SOURCES
 from pipeline.db import connect, sha256_of, sql_path
 from pipeline.errors import MissingRegistryError, UnreadableFileError
 from pipeline.ingest.discover import discover
-from pipeline.ingest.readers import read_raw
+from pipeline.ingest.readers import RawFile, read_raw
 from pipeline.ingest.standardise import has_required_columns, map_header, parser_macros, select_sql
 from pipeline.layout import Layout
 
@@ -24,15 +25,24 @@ log = logging.getLogger(__name__)
 INGEST_REPORT = "_ingest.json"
 
 
+def _numbered_reader(raw: RawFile) -> pa.RecordBatchReader:
+    """The file's batches with `_row_number`, the 1-based position of the record among the
+    file's data rows (a file with no data rows gives one empty batch)."""
+    first = next(raw.batches, None)
+    if first is None:
+        first = pa.record_batch(
+            [pa.array([], pa.string()) for _ in raw.header], names=[f"c{i}" for i in range(len(raw.header))]
+        )
 
+    def numbered() -> Iterator[pa.RecordBatch]:
+        offset = 0
+        for batch in itertools.chain([first], raw.batches):
+            numbers = pa.array(range(offset + 1, offset + batch.num_rows + 1), pa.int64())
+            offset += batch.num_rows
+            yield batch.append_column("_row_number", numbers)
 
-def _numbered(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    """Add `_row_number`: the 1-based position of the record among the file's data rows."""
-    offset = 0
-    for batch in batches:
-        numbers = pa.array(range(offset + 1, offset + batch.num_rows + 1), pa.int64())
-        offset += batch.num_rows
-        yield batch.append_column("_row_number", numbers)
+    schema = first.schema.append(pa.field("_row_number", pa.int64()))
+    return pa.RecordBatchReader.from_batches(schema, numbered())
 
 
 def ingest_file(path: Path, relative: str, source_name: str, out: Path) -> dict[str, Any]:
@@ -44,20 +54,14 @@ def ingest_file(path: Path, relative: str, source_name: str, out: Path) -> dict[
     try:
         raw = read_raw(path, is_header=lambda row: has_required_columns(source, row))
         positions = map_header(source, raw.header)
-        first = next(raw.batches, None)
-        if first is None:
-            first = pa.record_batch(
-                [pa.array([], pa.string()) for _ in raw.header],
-                names=[f"c{i}" for i in range(len(raw.header))],
-            )
-        stream = _numbered(_chain(first, raw.batches))
-        schema = first.schema.append(pa.field("_row_number", pa.int64()))
-        reader = pa.RecordBatchReader.from_batches(schema, stream)
         tmp = out.with_suffix(".tmp")
         con = connect()
         try:
             con.execute(parser_macros())
-            con.register("raw_rows", reader)
+            if raw.query is not None:
+                con.execute(f"create view raw_rows as {raw.query}")
+            else:
+                con.register("raw_rows", _numbered_reader(raw))
             sql = select_sql(source, positions, "raw_rows")
             con.execute(
                 f"copy ({sql}) to {sql_path(tmp)} (format parquet, compression zstd)",
@@ -73,13 +77,6 @@ def ingest_file(path: Path, relative: str, source_name: str, out: Path) -> dict[
         log.warning("%s: unreadable, quarantined whole: %s", relative, exc)
         entry.update(status="unreadable", rows_received=0, reason="unreadable_file", detail=str(exc))
     return entry
-
-
-def _chain(first: pa.RecordBatch, rest: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    yield first
-    yield from rest
-
-
 
 
 def _slug(relative: str) -> str:

@@ -34,8 +34,14 @@ class Validator:
     def __init__(self, docs_dir: Path | None = None, run_name: str | None = None) -> None:
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
+        from great_expectations.execution_engine import pandas_execution_engine
 
         self._gx = gx
+        # GX fingerprints every pandas batch under 1 GB by hashing all of its rows, twice per
+        # validation (getting the batch, then the validator's own copy): at 1 M rows that was
+        # 60 % of a validation. Nothing here reads the fingerprint (each batch is a new frame),
+        # so no frame is hashed. tests/unit/test_gx_runner.py notices if GX renames the knob.
+        pandas_execution_engine.HASH_THRESHOLD = 0
         # GX pins one module's logger at INFO, which would print a line per validation.
         for name in ("great_expectations", "great_expectations.data_context.types.base"):
             logging.getLogger(name).setLevel(logging.WARNING)

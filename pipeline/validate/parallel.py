@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.db import connect
+from pipeline.db import connect, frame
 from pipeline.validate.gx_runner import ROW_ID, Validator
 
 CHUNK_ROWS = int(os.environ.get("REKON_VALIDATION_CHUNK_ROWS", 1_000_000))
@@ -57,12 +57,9 @@ def chunk_label(chunk: Chunk, file_rows: dict[str, tuple[int, int]]) -> str:
 def read_columns(relation: str, columns: list[str], first: int, last: int, con=None) -> pd.DataFrame:
     """A chunk's rows, only the named columns, from a table or a Parquet file of checked rows."""
     names = ", ".join(dict.fromkeys([ROW_ID, *columns]))
-    return (
-        (con or connect())
-        .execute(
-            f"select {names} from {relation} where {ROW_ID} between {first} and {last} order by {ROW_ID}"
-        )
-        .df()
+    return frame(
+        con or connect(),
+        f"select {names} from {relation} where {ROW_ID} between {first} and {last} order by {ROW_ID}",
     )
 
 
