@@ -193,3 +193,35 @@ def test_codes_and_identifiers(con) -> None:
     assert parse(con, "parse_programs", "jkk; JKM/JHT | JP") == "JHT;JKK;JKM;JP"
     assert parse(con, "parse_period", "202610") == "2026-10"
     assert parse(con, "parse_period", "10/2026") == "2026-10"
+
+
+@pytest.mark.parametrize(
+    ("text", "clean"),
+    [
+        ("Budi Santoso", "Budi Santoso"),
+        ("  Budi   Santoso ", "Budi Santoso"),
+        ("Budi\tSantoso", "Budi Santoso"),
+        ("Budi\r\nSantoso", "Budi Santoso"),
+        ("\tBudi", "Budi"),
+        ("Budi\u00a0Santoso", "Budi\u00a0Santoso"),  # a no-break space is not RE2's \s: kept
+        ("   ", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_text_runs_of_white_space_become_one_space(con, text: str | None, clean: str | None) -> None:
+    assert parse(con, "clean_text", text) == clean
+
+
+@pytest.mark.parametrize(
+    ("text", "ident"),
+    [
+        ("3271010190000001", "3271010190000001"),
+        ("3271 0101", "32710101"),
+        ("ab-12", "AB12"),
+        ("-", None),
+        ("", None),
+    ],
+)
+def test_identifiers_keep_digits_and_letters(con, text: str, ident: str | None) -> None:
+    assert parse(con, "clean_ident", text) == ident
