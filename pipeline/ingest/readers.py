@@ -1,8 +1,9 @@
-"""Read a landing file as agencies really send it, into batches of text columns.
+"""Read a landing file as agencies really send it, as text columns.
 
-Every reader returns the raw header and a stream of Arrow record batches whose columns are all
-strings, in file order. Typing and cleaning come later (standardise.py), so nothing the sender
-wrote is lost or guessed at here. A file that cannot be read raises UnreadableFileError.
+Every reader returns the raw header and the rows in file order as text columns c0..cN: a stream
+of Arrow record batches (CSV, XLSX), or for Parquet a DuckDB query that also numbers the rows.
+Typing and cleaning come later (standardise.py), so nothing the sender wrote is lost or guessed
+at here. A file that cannot be read raises UnreadableFileError.
 """
 
 from __future__ import annotations

@@ -63,11 +63,10 @@ def ingest_file(path: Path, relative: str, source_name: str, out: Path) -> dict[
             else:
                 con.register("raw_rows", _numbered_reader(raw))
             sql = select_sql(source, positions, "raw_rows")
-            con.execute(
+            rows = con.execute(  # COPY answers with the number of rows it wrote
                 f"copy ({sql}) to {sql_path(tmp)} (format parquet, compression zstd)",
                 {"source": source_name, "file": relative, "sha256": entry["sha256"]},
-            )
-            rows = con.execute(f"select count(*) from read_parquet({sql_path(tmp)})").fetchall()[0][0]
+            ).fetchall()[0][0]
         finally:
             con.close()
         tmp.replace(out)
