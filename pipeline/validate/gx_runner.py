@@ -58,7 +58,8 @@ class Validator:
             .add_dataframe_asset("rows")
             .add_batch_definition_whole_dataframe("whole")
         )
-        self.docs_dir = docs_dir
+        # GX's filesystem store refuses a relative folder (`rekon demo` runs in ./demo).
+        self.docs_dir = docs_dir = docs_dir.resolve() if docs_dir is not None else None
         self.run_name = run_name
         self._kept_suites: set[str] = set()
         if docs_dir is not None:
