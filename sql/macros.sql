@@ -33,3 +33,9 @@ create or replace macro nik_text(nik) as lpad(nik::varchar, 16, '0');
 -- Text keys, because arg_min over a struct key cost several times more at national scale.
 create or replace macro active_first(is_active, identifier) as if(is_active, '0', '1') || identifier;
 create or replace macro known_first(value, sort_key) as if(value is null, '1', '0') || sort_key;
+
+-- The KBLI section of each two-digit division (ref_kbli_sections gives ranges): the staging
+-- models look a code up by equality, a hash join, instead of a range join over every row.
+create or replace macro kbli_divisions() as table
+    select division::int as division, kbli_section
+    from ref_kbli_sections, range(first_division::int, last_division::int + 1) as divisions(division);

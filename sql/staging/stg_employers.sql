@@ -3,14 +3,6 @@ with source as (
     select * from raw_employers
 ),
 
-sections as (
-    select
-        first_division::int as first_division,
-        last_division::int as last_division,
-        kbli_section
-    from ref_kbli_sections
-),
-
 renamed as (
     select
         source.npp,
@@ -27,8 +19,7 @@ renamed as (
         source._file,
         source._row_number
     from source
-    left join sections
-        on try_cast(left(source.kbli, 2) as int) between sections.first_division and sections.last_division
+    left join kbli_divisions() as sections on sections.division = try_cast(left(source.kbli, 2) as int)
 )
 
 select * from renamed
