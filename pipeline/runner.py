@@ -150,6 +150,8 @@ def validate_period(
 
 
 def format_validation(summary: dict[str, Any]) -> str:
+    from pipeline.quality.report import observed_text
+
     lines = [
         "",
         "Failed batch expectations:" if summary["failed_expectations"] else "Every batch expectation passed.",
@@ -157,7 +159,7 @@ def format_validation(summary: dict[str, Any]) -> str:
     for r in summary["failed_expectations"]:
         lines.append(
             f"  {r['severity'].upper():<8} {r['source']} {r['file'] or '(whole source)'}: {r['check']} "
-            f"(observed {r['observed_value']})"
+            f"(observed {observed_text(r['observed_value'])})"
         )
     received = sum(s["rows_received"] for s in summary["sources"])
     quarantined = sum(s["rows_quarantined"] for s in summary["sources"])

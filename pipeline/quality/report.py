@@ -106,6 +106,14 @@ def trend(layout: Layout, current_inputs: list[dict[str, Any]]) -> dict[str, lis
     return series
 
 
+def observed_text(value: Any) -> str:
+    """An expectation's observed value as an operator reads it: a share to four significant
+    digits (0.1667, not 0.16666666666666666), a wage or count in whole units."""
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+    return "-" if value is None else str(value)
+
+
 def write_quality_report(
     layout: Layout, out: Path, inputs: list[dict[str, Any]], data_docs: dict[str, str]
 ) -> Path:
@@ -117,6 +125,7 @@ def write_quality_report(
     env = Environment(
         loader=FileSystemLoader(Path(__file__).parent), autoescape=select_autoescape(["html", "j2"])
     )
+    env.filters["observed"] = observed_text
     html = env.get_template("quality.html.j2").render(
         period=layout.period,
         files=sorted(inputs, key=lambda i: (i.get("source", ""), i["path"])),

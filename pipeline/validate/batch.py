@@ -30,13 +30,17 @@ class BatchOutcome:
         self, expectation: dict[str, Any], summary: dict[str, Any], severity: str, file: str | None
     ) -> None:
         meta = expectation["meta"]
+        observed = summary.get("observed_value")
+        if observed is None and summary.get("element_count") is not None:
+            # A rule over values (a code in a list, say) observes no one value: say how many failed.
+            observed = f"{summary['unexpected_count']:,} of {summary['element_count']:,} rows fail"
         result = {
             "check": meta["check"],
             "expectation": expectation["type"],
             "file": file,
             "severity": severity,
             "success": summary["success"],
-            "observed_value": summary.get("observed_value"),
+            "observed_value": observed,
         }
         self.results.append(result)
         if not summary["success"] and severity == "error" and file is not None:

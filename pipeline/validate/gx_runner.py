@@ -162,6 +162,7 @@ def _failures(name: str, result, with_rows: bool) -> tuple[pd.DataFrame, list[di
                 "check": config.meta.get("check"),
                 "success": bool(outcome.success),
                 "unexpected_count": outcome.result.get("unexpected_count", len(ids)),
+                "element_count": outcome.result.get("element_count"),
                 "observed_value": _plain(outcome.result.get("observed_value")),
             }
         )

@@ -135,3 +135,12 @@ def test_unknown_survey_regency_is_reported(delivery) -> None:
         ("survey_regencies_known", "survey/labor_force.csv")
     ] == ("warning")
     assert "invalid_code" in set(quarantine(data).reason)
+    # A rule over values has no one observed value: the report says how many rows failed.
+    (check,) = [
+        r for r in report(data, "survey/labor_force")["batch_expectations"]
+        if r["check"] == "survey_regencies_known"
+    ]
+    rows = sum(f["rows_received"] for f in report(data, "survey/labor_force")["files"])
+    assert check["observed_value"] == f"1 of {rows} rows fail"
+    html = (data / "published" / s.PERIOD / "quality.html").read_text()
+    assert f"<td>1 of {rows} rows fail</td>" in html
