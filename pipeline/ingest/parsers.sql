@@ -52,12 +52,24 @@ create or replace macro parse_amount(x) as
 
 create or replace macro parse_count(x) as parse_amount(x);
 
+-- Parquet cells that are already numbers (readers.py). A whole number is its own value, which
+-- parse_amount would only read back from its text (11 M participants: 18 s to 14 s of ingest).
+-- Any other number takes the text path, so it reads as the same number typed as text would.
+create or replace macro typed_amount(x) as
+    case
+        when x = trunc(x) and abs(x) < 1e18 then x::double
+        else parse_amount(coalesce(x::varchar, ''))
+    end;
+
 -- A spreadsheet date-time keeps only its date; the contract's three spellings are accepted.
 create or replace macro parse_date(x) as
     try_strptime(
         regexp_extract(trim(x), '^[0-9]{1,4}[-/][0-9]{1,2}[-/][0-9]{1,4}'),
         ['%Y-%m-%d', '%d/%m/%Y', '%d-%m-%Y', '%Y/%m/%d']
     )::date;
+
+-- A date or date-time cell is its date, as parse_date reads it from the cell's text.
+create or replace macro typed_date(x) as x::date;
 
 create or replace macro parse_region(x) as
     case

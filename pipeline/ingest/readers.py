@@ -1,9 +1,10 @@
 """Read a landing file as agencies really send it, as text columns.
 
 Every reader returns the raw header and the rows in file order as text columns c0..cN: a stream
-of Arrow record batches (CSV, XLSX), or for Parquet a DuckDB query that also numbers the rows.
-Typing and cleaning come later (standardise.py), so nothing the sender wrote is lost or guessed
-at here. A file that cannot be read raises UnreadableFileError.
+of Arrow record batches (CSV, XLSX), or for Parquet a DuckDB query that also numbers the rows
+and carries the columns that are already numbers or dates typed as well (t0..tN), so they need
+no parsing. Typing and cleaning come later (standardise.py), so nothing the sender wrote is lost
+or guessed at here. A file that cannot be read raises UnreadableFileError.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import codecs
 import csv
 import datetime as dt
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
@@ -29,6 +30,7 @@ class RawFile:
     header: list[str]
     batches: Iterator[pa.RecordBatch] | None = None  # columns named c0..cN, all strings
     query: str | None = None  # or a DuckDB select of the same columns and `_row_number`
+    typed: dict[int, str] = field(default_factory=dict)  # position -> "number" or "date": t{i} in `query`
 
 
 HeaderTest = Callable[[list[str]], bool]
@@ -171,16 +173,30 @@ def _read_parquet(path: Path) -> RawFile:
 
     schema = pq.ParquetFile(path).schema_arrow
     texts = ", ".join(f"{_as_text(field)} as c{i}" for i, field in enumerate(schema))
+    typed = {i: kind for i, field in enumerate(schema) if (kind := _typed_kind(field.type))}
+    values = "".join(f", {_quoted(schema.field(i))} as t{i}" for i in typed)
     query = (
-        f"select {texts}, file_row_number + 1 as _row_number "
+        f"select {texts}{values}, file_row_number + 1 as _row_number "
         f"from read_parquet({sql_path(path)}, file_row_number = true)"
     )
-    return RawFile(list(schema.names), query=query)
+    return RawFile(list(schema.names), query=query, typed=typed)
+
+
+def _typed_kind(data_type: pa.DataType) -> str | None:
+    if pa.types.is_integer(data_type) or pa.types.is_floating(data_type) or pa.types.is_decimal(data_type):
+        return "number"
+    if pa.types.is_date(data_type) or pa.types.is_timestamp(data_type):
+        return "date"
+    return None
+
+
+def _quoted(field: pa.Field) -> str:
+    return '"' + field.name.replace('"', '""') + '"'
 
 
 def _as_text(field: pa.Field) -> str:
     """SQL for a typed Parquet column as the text a person would have typed ('' for null)."""
-    column = '"' + field.name.replace('"', '""') + '"'
+    column = _quoted(field)
     if pa.types.is_floating(field.type):
         # 4500000.0 -> "4500000"; beyond BIGINT a double keeps its own spelling.
         whole = f"{column} = trunc({column}) and abs({column}) < 1e18"

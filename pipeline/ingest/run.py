@@ -62,7 +62,7 @@ def ingest_file(path: Path, relative: str, source_name: str, out: Path) -> dict[
                 con.execute(f"create view raw_rows as {raw.query}")
             else:
                 con.register("raw_rows", _numbered_reader(raw))
-            sql = select_sql(source, positions, "raw_rows")
+            sql = select_sql(source, positions, "raw_rows", raw.typed)
             rows = con.execute(  # COPY answers with the number of rows it wrote
                 f"copy ({sql}) to {sql_path(tmp)} (format parquet, compression zstd)",
                 {"source": source_name, "file": relative, "sha256": entry["sha256"]},

@@ -26,6 +26,13 @@ _PARSERS = {
     "period": "parse_period",
 }
 
+# (contract kind, Parquet type) -> the macro for a value that is already typed (readers.py: t{i})
+_TYPED_PARSERS = {
+    ("amount", "number"): "typed_amount",
+    ("count", "number"): "typed_amount",
+    ("date", "date"): "typed_date",
+}
+
 LINEAGE = ("_source", "_file", "_file_sha256", "_row_number")
 
 
@@ -62,11 +69,18 @@ def has_required_columns(source: Source, header: list[str]) -> bool:
     )
 
 
-def select_sql(source: Source, positions: dict[str, int], relation: str) -> str:
-    """A select that types every contract column of `relation` (raw columns c0..cN)."""
+def select_sql(
+    source: Source, positions: dict[str, int], relation: str, typed: dict[int, str] | None = None
+) -> str:
+    """A select that types every contract column of `relation` (raw columns c0..cN, and t{i} for
+    the positions in `typed` whose values are already numbers or dates)."""
     columns = []
     for column in source.columns:
         position = positions.get(column.name)
+        typed_parser = _TYPED_PARSERS.get((column.kind, (typed or {}).get(position)))
+        if typed_parser:
+            columns.append(f"{typed_parser}(t{position}) as {column.name}")
+            continue
         raw = f"c{position}" if position is not None else "null::varchar"
         columns.append(f"{_PARSERS[column.kind]}({raw}) as {column.name}")
     lineage = "$source as _source, $file as _file, $sha256 as _file_sha256, _row_number"
