@@ -141,10 +141,6 @@ def validate_source(layout: Layout, source_name: str) -> dict[str, Any]:
             "insert into file_base values (?, ?)", [(f, lo - 1) for f, (lo, _) in file_rows.items()]
         )
         file_rows = {f: r for f, r in file_rows.items() if r[1] >= r[0]}
-        con.execute(
-            f"create view numbered as select file_base._base + rows._row_number as {ROW_ID}, rows.* "
-            "from rows join file_base using (_file)"
-        )
         helper = suite.helper_sql or "select * from rows"
         kept = ", ".join(f"checked.{c}" for c in _checked_columns(suite))
         con.execute(
@@ -219,9 +215,11 @@ def validate_source(layout: Layout, source_name: str) -> dict[str, Any]:
                 )
         held = [*outcome.held_back] or ["\x00none"]
         held_sql = ", ".join(_sql_text(f) for f in held)
+        # Whole rows come from the ingested files: `checked` holds only what validation reads.
         _write(
             con,
-            f"select {columns} from numbered anti join verdict using ({ROW_ID}) "
+            f"select {columns} from (select file_base._base + rows._row_number as {ROW_ID}, rows.* "
+            f"from rows join file_base using (_file)) anti join verdict using ({ROW_ID}) "
             f"where _file not in ({held_sql})",
             layout.silver(source_name),
         )

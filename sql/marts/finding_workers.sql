@@ -1,5 +1,6 @@
 -- The workers behind each finding. Full NIKs stay in this table for the restricted referral
--- files; the published list carries only the masked NIK.
+-- files; the published list carries only the masked NIK. Unordered: every list made from it
+-- orders its rows itself (pipeline/publish), so sorting here was a second sort of 1.4 M rows.
 with unregistered as (
     select component, nik, full_name, gross_wage, reported_wage, matched_by
     from int_worker_matches
@@ -43,4 +44,3 @@ select
     listed.matched_by
 from listed
 join int_employers as employers using (component)
-order by listed.category, employers.employer_key, listed.nik
