@@ -43,6 +43,11 @@ def frame(con, sql: str) -> pd.DataFrame:
     return con.sql(sql).to_arrow_table().to_pandas(date_as_object=False)
 
 
+def sql_name(name: str) -> str:
+    """A column name as a quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def sql_path(path: Path | str) -> str:
     """A file path as a quoted SQL string literal."""
     return "'" + str(path).replace("'", "''") + "'"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from pipeline.db import sql_path
+from pipeline.db import sql_name, sql_path
 from pipeline.errors import UnreadableFileError
 
 _SNIFF_BYTES = 1 << 16
@@ -174,7 +174,7 @@ def _read_parquet(path: Path) -> RawFile:
     schema = pq.ParquetFile(path).schema_arrow
     texts = ", ".join(f"{_as_text(field)} as c{i}" for i, field in enumerate(schema))
     typed = {i: kind for i, field in enumerate(schema) if (kind := _typed_kind(field.type))}
-    values = "".join(f", {_quoted(schema.field(i))} as t{i}" for i in typed)
+    values = "".join(f", {sql_name(schema.field(i).name)} as t{i}" for i in typed)
     query = (
         f"select {texts}{values}, file_row_number + 1 as _row_number "
         f"from read_parquet({sql_path(path)}, file_row_number = true)"
@@ -190,13 +190,9 @@ def _typed_kind(data_type: pa.DataType) -> str | None:
     return None
 
 
-def _quoted(field: pa.Field) -> str:
-    return '"' + field.name.replace('"', '""') + '"'
-
-
 def _as_text(field: pa.Field) -> str:
     """SQL for a typed Parquet column as the text a person would have typed ('' for null)."""
-    column = _quoted(field)
+    column = sql_name(field.name)
     if pa.types.is_floating(field.type):
         # 4500000.0 -> "4500000"; beyond BIGINT a double keeps its own spelling.
         whole = f"{column} = trunc({column}) and abs({column}) < 1e18"

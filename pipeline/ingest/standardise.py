@@ -74,10 +74,11 @@ def select_sql(
 ) -> str:
     """A select that types every contract column of `relation` (raw columns c0..cN, and t{i} for
     the positions in `typed` whose values are already numbers or dates)."""
+    typed = typed or {}
     columns = []
     for column in source.columns:
         position = positions.get(column.name)
-        typed_parser = _TYPED_PARSERS.get((column.kind, (typed or {}).get(position)))
+        typed_parser = _TYPED_PARSERS.get((column.kind, typed.get(position)))
         if typed_parser:
             columns.append(f"{typed_parser}(t{position}) as {column.name}")
             continue

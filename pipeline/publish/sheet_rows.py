@@ -19,6 +19,8 @@ from queue import Full, Queue
 
 from xlsxwriter.utility import xl_col_to_name
 
+from pipeline.db import sql_name
+
 # zlib's fastest level: the national workbook's 760 MB of sheet XML deflates in 4 s instead of
 # the default level's 11 s, into 88 MB instead of 72 MB.
 DEFLATE_LEVEL = 1
@@ -58,7 +60,7 @@ def rows_sql(
     index."""
     cells = []
     for i, (name, numeric, style) in enumerate(columns):
-        value = '"' + name.replace('"', '""') + '"'
+        value = sql_name(name)
         start = f"'<c r=\"{xl_col_to_name(i)}' || r || '\"" + (f' s="{style}"' if style is not None else "")
         if numeric:
             # NaN or infinity has no SpreadsheetML form: the cell is left empty, as for null.

@@ -60,7 +60,7 @@ def _checked_columns(suite: SuiteFiles) -> list[str]:
     file takes the whole row from the ingested file (10 M payroll rows: a table of every column
     cost 1-2 s more to build, and as much to write out again)."""
     computed = {"_occurrence", "_quarantined"}  # made by validation itself, after `checked`
-    named = {e["kwargs"]["column"] for e in suite.suite["expectations"] if "column" in e["kwargs"]}
+    named = set(_columns(suite.suite["expectations"]))
     keys = {c for e in suite.after_row_checks for c in e["meta"]["key"]}
     quarantine_lists = ["_source", "_file", "_row_number"]
     return list(dict.fromkeys([*quarantine_lists, *sorted((named | keys) - computed)]))
@@ -125,12 +125,6 @@ def validate_source(layout: Layout, source_name: str) -> dict[str, Any]:
                 else "select null::varchar as npp where false"
             )
         )
-        if usable:
-            files = ", ".join(f"{sql_path(Path(e['output']))}" for e in usable)
-            con.execute(f"create view rows as select * from read_parquet([{files}])")
-        else:
-            # No usable file: an empty relation of the right shape keeps every step uniform.
-            con.execute(f"create table rows as {empty_relation_sql(source)}")
         # `_row_id`: the row's position in the source, files in path order; no sort needed.
         file_rows, base = {}, 0
         for entry in sorted(usable, key=lambda e: e["path"]):
@@ -141,11 +135,17 @@ def validate_source(layout: Layout, source_name: str) -> dict[str, Any]:
             "insert into file_base values (?, ?)", [(f, lo - 1) for f, (lo, _) in file_rows.items()]
         )
         file_rows = {f: r for f, r in file_rows.items() if r[1] >= r[0]}
-        helper = suite.helper_sql or "select * from rows"
-        kept = ", ".join(f"checked.{c}" for c in _checked_columns(suite))
+        # No usable file: an empty relation of the right shape keeps every step uniform.
+        files = ", ".join(sql_path(Path(e["output"])) for e in usable)
+        ingested = f"read_parquet([{files}])" if usable else f"({empty_relation_sql(source)})"
         con.execute(
-            f"create table checked as select file_base._base + checked._row_number as {ROW_ID}, {kept} "
-            f"from ({helper}) as checked join file_base using (_file)",
+            f"create view rows as select file_base._base + ingested._row_number as {ROW_ID}, ingested.* "
+            f"from {ingested} as ingested join file_base using (_file)"
+        )
+        helper = suite.helper_sql or "select * from rows"
+        kept = ", ".join(f"checked.{c}" for c in [ROW_ID, *_checked_columns(suite)])
+        con.execute(
+            f"create table checked as select {kept} from ({helper}) as checked",
             {"period": layout.period} if "$period" in helper else None,
         )
 
@@ -218,9 +218,7 @@ def validate_source(layout: Layout, source_name: str) -> dict[str, Any]:
         # Whole rows come from the ingested files: `checked` holds only what validation reads.
         _write(
             con,
-            f"select {columns} from (select file_base._base + rows._row_number as {ROW_ID}, rows.* "
-            f"from rows join file_base using (_file)) anti join verdict using ({ROW_ID}) "
-            f"where _file not in ({held_sql})",
+            f"select {columns} from rows anti join verdict using ({ROW_ID}) where _file not in ({held_sql})",
             layout.silver(source_name),
         )
         whole_files = [
