@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import logging
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,28 @@ RAW_VIEWS = {
 def model_files(sql_dir: Path = SQL_DIR) -> list[Path]:
     lines = (sql_dir / "models.txt").read_text().splitlines()
     return [sql_dir / line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def model_inputs(models: list[Path]) -> dict[str, set[str]]:
+    """The models each model reads: the names of the other models its SQL mentions outside
+    comments."""
+    names = {path.stem for path in models}
+    inputs = {}
+    for path in models:
+        sql = re.sub(r"--[^\n]*", "", path.read_text())
+        inputs[path.stem] = set(re.findall(r"\b\w+\b", sql)) & names - {path.stem}
+    return inputs
+
+
+def models_needed(models: list[Path], targets: set[str]) -> list[Path]:
+    """The models that building `targets` takes (the targets and all they read), in build order."""
+    inputs, needed, todo = model_inputs(models), set(), list(targets)
+    while todo:
+        name = todo.pop()
+        if name not in needed:
+            needed.add(name)
+            todo.extend(inputs[name])
+    return [path for path in models if path.stem in needed]
 
 
 def period_bounds(period: str) -> tuple[dt.date, dt.date]:
