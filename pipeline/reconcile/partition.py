@@ -44,6 +44,7 @@ PREPARED_INTERMEDIATE = (
     "int_identity_edges",
     "int_identity_components",
     "int_employers",
+    "int_repeated_niks",
 )
 # Built in each partition over its own employers; the marts among them are what the merge takes.
 PARTITIONED = (
@@ -85,7 +86,7 @@ NODE_OF = {
     "int_identity_components": "t.node",
 }
 # Small tables that are not about one employer: every partition gets all of them.
-REPLICATED = ("stg_projects", "stg_labor_force")
+REPLICATED = ("stg_projects", "stg_labor_force", "int_repeated_niks")
 UNLINKED = "unlinked"
 UNKNOWN = "unknown"
 

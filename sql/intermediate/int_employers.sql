@@ -11,23 +11,49 @@ with identifiers as (
     group by component
 ),
 
-registry as (
-    select
-        nodes.component,
-        bool_or(e.is_active) as is_registered,
-        arg_min(e.employer_name, active_first(e.is_active, e.npp)) as employer_name,
-        arg_min(e.regency_code, active_first(e.is_active, e.npp)) as regency_code,
-        arg_min(e.scale, known_first(e.scale, active_first(e.is_active, e.npp))) as scale,
-        arg_min(e.kbli_section, known_first(e.kbli_section, active_first(e.is_active, e.npp)))
-            as kbli_section,
-        -- the programs as its AKTIF rows spell them (for the evidence), and the set they add up to
-        array_to_string(list_sort(list_distinct(list(e.programs) filter (where e.is_active))), ' | ')
-            as programs,
-        list_distinct(flatten(list(string_split(e.programs, ';')) filter (where e.is_active)))
-            as held_programs
+registry_rows as (
+    select nodes.component, e.*
     from stg_employers as e
     join int_identity_components as nodes on nodes.node = 'NPP:' || e.npp
-    group by nodes.component
+),
+
+shared_registry as (
+    -- employers with more than one registry row: the only ones whose attributes must be chosen.
+    -- Aggregating every employer, though almost all have one row, cost twice as much.
+    select component from registry_rows group by component having count(*) > 1
+),
+
+registry as (
+    -- one row: its values, spelled as the aggregation below gives them for a single row
+    select
+        component,
+        is_active as is_registered,
+        employer_name,
+        regency_code,
+        scale,
+        kbli_section,
+        if(is_active, array_to_string(list_sort(list_distinct([programs])), ' | '), null) as programs,
+        if(is_active, list_distinct(flatten([string_split(programs, ';')])), null) as held_programs
+    from registry_rows
+    anti join shared_registry using (component)
+
+    union all
+
+    select
+        component,
+        bool_or(is_active) as is_registered,
+        arg_min(employer_name, active_first(is_active, npp)) as employer_name,
+        arg_min(regency_code, active_first(is_active, npp)) as regency_code,
+        arg_min(scale, known_first(scale, active_first(is_active, npp))) as scale,
+        arg_min(kbli_section, known_first(kbli_section, active_first(is_active, npp))) as kbli_section,
+        -- the programs as its AKTIF rows spell them (for the evidence), and the set they add up to
+        array_to_string(list_sort(list_distinct(list(programs) filter (where is_active))), ' | ')
+            as programs,
+        list_distinct(flatten(list(string_split(programs, ';')) filter (where is_active)))
+            as held_programs
+    from registry_rows
+    semi join shared_registry using (component)
+    group by component
 ),
 
 permits as (

@@ -6,12 +6,30 @@ with survey as (
     group by regency_code
 ),
 
-registered as (
-    select employers.regency_code, count(distinct nik_number(participants.nik)) as registered_workers
+registered_rows as (
+    select employers.regency_code, nik_number(participants.nik) as nik
     from stg_participants as participants
     join stg_employers as employers on employers.npp = participants.npp
     where participants.is_active and employers.is_active
-    group by employers.regency_code
+),
+
+registered as (
+    -- A NIK on one AKTIF row counts once as it is; only the few that repeat need a distinct count.
+    select regency_code, sum(workers) as registered_workers
+    from (
+        select regency_code, count(*) as workers
+        from registered_rows
+        anti join int_repeated_niks using (nik)
+        group by regency_code
+
+        union all
+
+        select regency_code, count(distinct nik)
+        from registered_rows
+        semi join int_repeated_niks using (nik)
+        group by regency_code
+    )
+    group by regency_code
 ),
 
 regencies as (
