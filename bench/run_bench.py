@@ -47,14 +47,14 @@ import json, sys, tempfile, time
 from pathlib import Path
 from pipeline.db import connect
 from pipeline.layout import Layout
-from pipeline.reconcile.run import attach_inputs, materialisation, model_files, models_needed
+from pipeline.reconcile.run import attach_inputs, build_model, model_files, models_needed
 layout = Layout(Path(sys.argv[2]), sys.argv[1])
 with tempfile.TemporaryDirectory() as scratch:
     con = connect(Path(scratch) / "rules.duckdb", alone=True)
     started = time.perf_counter()
     attach_inputs(con, layout)
     for path in models_needed(model_files(), {"findings_pwbd", "findings_pds_tk"}):
-        con.execute(f"create or replace {materialisation(path)} {path.stem} as {path.read_text()}")
+        build_model(con, path)
     rows = con.execute(
         "select category, employer_key, workers_affected from (select * from findings_pwbd "
         "union all by name select * from findings_pds_tk) join int_employers using (component) "

@@ -34,7 +34,7 @@ from typing import Any
 from pipeline.db import connect, sql_path
 from pipeline.errors import RekonError
 from pipeline.layout import Layout
-from pipeline.reconcile.run import attach_inputs, materialisation, model_files
+from pipeline.reconcile.run import attach_inputs, build_model, model_files
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 PREPARED_INTERMEDIATE = (
     "int_payroll_employers",
     "int_identity_edges",
+    "int_identity_nodes",
     "int_identity_components",
     "int_employers",
     "int_repeated_niks",
@@ -83,6 +84,7 @@ NODE_OF = {
     "stg_business_permits": "'NIB:' || t.nib",
     "stg_construction_permits": "employer_node(t.contractor_nib, t.contractor_npwp)",
     "int_identity_edges": "t.node",
+    "int_identity_nodes": "t.node",
     "int_identity_components": "t.node",
 }
 # Small tables that are not about one employer: every partition gets all of them.
@@ -133,7 +135,7 @@ def _build(con, models: list[Path], home: str, where: dict[str, str], timings: d
     for path in models:
         if where[path.stem] == home:
             started = time.perf_counter()
-            con.execute(f"create or replace {materialisation(path)} {path.stem} as {path.read_text()}")
+            build_model(con, path)
             timings[path.stem] = round(time.perf_counter() - started, 3)
 
 

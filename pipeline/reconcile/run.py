@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import importlib.util
 import logging
 import re
 import time
@@ -47,8 +48,9 @@ def model_inputs(models: list[Path]) -> dict[str, set[str]]:
     names = {path.stem for path in models}
     inputs = {}
     for path in models:
-        sql = re.sub(r"--[^\n]*", "", path.read_text())
-        inputs[path.stem] = set(re.findall(r"\b\w+\b", sql)) & names - {path.stem}
+        comment = "#" if path.suffix == ".py" else "--"
+        code = re.sub(comment + r"[^\n]*", "", path.read_text())
+        inputs[path.stem] = set(re.findall(r"\b\w+\b", code)) & names - {path.stem}
     return inputs
 
 
@@ -80,6 +82,24 @@ def materialisation(model: Path) -> str:
     large, never written to the database file: writing them cost a third of the step); marts are
     what `publish` and the merge read, tables in the file."""
     return {"staging": "view", "intermediate": "temp table"}.get(model.parent.name, "table")
+
+
+def build_model(con, path: Path) -> None:
+    """Make the table or view named after the model file. A `.sql` model is one `select`; a `.py`
+    model is a module whose `model(con)` returns a relation (as dbt's Python models return a
+    frame), for work that SQL does badly, such as a graph search."""
+    kind = materialisation(path)
+    if path.suffix == ".py":
+        spec = importlib.util.spec_from_file_location(f"rekon_model_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        con.register("model_output", module.model(con))
+        try:
+            con.execute(f"create or replace {kind} {path.stem} as select * from model_output")
+        finally:
+            con.unregister("model_output")
+    else:
+        con.execute(f"create or replace {kind} {path.stem} as {path.read_text()}")
 
 
 def attach_inputs(con, layout: Layout) -> None:
@@ -141,7 +161,7 @@ def build_models(layout: Layout) -> dict[str, Any]:
         attach_inputs(con, layout)
         for path in model_files():
             started = time.perf_counter()
-            con.execute(f"create or replace {materialisation(path)} {path.stem} as {path.read_text()}")
+            build_model(con, path)
             timings[path.stem] = round(time.perf_counter() - started, 3)
             log.debug("built %s in %.3f s", path.stem, timings[path.stem])
         counts = dict(
