@@ -4,8 +4,34 @@
 -- of expectations/payroll.json), so a worker can be paid twice only by an employer whose payroll
 -- names it by two identifiers (its NIB in one file, its NPWP in another). Only those employers'
 -- rows are ranked: ranking, or even counting, every (employer, NIK) pair would cost more than
--- all the joins.
-with payroll as (
+-- all the joins. The payroll is read twice, once for each kind of employer: keeping the joined
+-- rows for both reads cost more than reading the file again.
+with named_twice as (
+    -- employers named by more than one identifier in payroll (of any period)
+    select nodes.component
+    from int_payroll_employers as p
+    join int_identity_components as nodes on nodes.node = employer_node(p.employer_nib, p.employer_npwp)
+    group by nodes.component
+    having count(distinct nodes.node) > 1
+)
+
+select
+    nodes.component,
+    nik_number(payroll.nik) as nik,
+    payroll.full_name,
+    payroll.birth_date,
+    payroll.gross_wage,
+    payroll._file
+from stg_payroll as payroll
+join int_identity_components as nodes
+    on nodes.node = employer_node(payroll.employer_nib, payroll.employer_npwp)
+anti join named_twice using (component)
+where payroll.period = getvariable('period')
+
+union all
+
+select component, nik, full_name, birth_date, gross_wage, _file
+from (
     select
         nodes.component,
         nik_number(payroll.nik) as nik,
@@ -17,25 +43,7 @@ with payroll as (
     from stg_payroll as payroll
     join int_identity_components as nodes
         on nodes.node = employer_node(payroll.employer_nib, payroll.employer_npwp)
+    semi join named_twice using (component)
     where payroll.period = getvariable('period')
-),
-
-named_twice as (
-    -- employers named by more than one identifier in payroll (of any period)
-    select nodes.component
-    from int_payroll_employers as p
-    join int_identity_components as nodes on nodes.node = employer_node(p.employer_nib, p.employer_npwp)
-    group by nodes.component
-    having count(distinct nodes.node) > 1
 )
-
-select payroll.* exclude (_row_number)
-from payroll
-anti join named_twice using (component)
-
-union all
-
-select payroll.* exclude (_row_number)
-from payroll
-semi join named_twice using (component)
 qualify row_number() over (partition by component, nik order by _file, _row_number) = 1

@@ -7,7 +7,7 @@ with survey as (
 ),
 
 registered_rows as (
-    select employers.regency_code, nik_number(participants.nik) as nik
+    select employers.regency_code, participants.nik
     from stg_participants as participants
     join stg_employers as employers on employers.npp = participants.npp
     where participants.is_active and employers.is_active
