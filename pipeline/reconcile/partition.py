@@ -49,8 +49,9 @@ PREPARED_INTERMEDIATE = (
 )
 # Built in each partition over its own employers; the marts among them are what the merge takes.
 PARTITIONED = (
-    "int_payroll_workers",
     "int_registered_workers",
+    "int_payroll_workers",
+    "int_name_matches",
     "int_worker_matches",
     "int_employer_rates",
     "int_payroll_summary",

@@ -80,8 +80,13 @@ def materialisation(model: Path) -> str:
     """How a model is kept: staging models only rename and cast, so they stay views over the
     silver files; intermediate models are temp tables (built in memory, spilled to disk when
     large, never written to the database file: writing them cost a third of the step); marts are
-    what `publish` and the merge read, tables in the file."""
-    return {"staging": "view", "intermediate": "temp table"}.get(model.parent.name, "table")
+    what `publish` and the merge read, tables in the file. A SQL model whose first line is
+    `-- materialized: view` is a view instead (a temp view among the intermediate models), as
+    dbt's config says it."""
+    kind = {"staging": "view", "intermediate": "temp table"}.get(model.parent.name, "table")
+    if model.suffix == ".sql" and model.read_text().startswith("-- materialized: view\n"):
+        return "temp view" if kind == "temp table" else "view"
+    return kind
 
 
 def build_model(con, path: Path) -> None:

@@ -1,4 +1,8 @@
--- Valid payroll workers of the period, once per employer: the first row in file order counts.
+-- Valid payroll workers of the period, once per employer (the first row in file order counts),
+-- each matched by NIK against its employer's registered workers: the NIK match is made here, while
+-- the rows stream from the payroll file, because keeping ten million workers to join them later
+-- cost more. The match by name and birth date, for the few the NIK did not match, is
+-- int_name_matches; int_worker_matches puts the two together.
 -- Only the columns the matching and the lists use: the wide rows cost more to move than to join.
 -- Validation keeps one row per payroll employer identifier, NIK and period (the `duplicate` rule
 -- of expectations/payroll.json), so a worker can be paid twice only by an employer whose payroll
@@ -13,37 +17,43 @@ with named_twice as (
     join int_identity_components as nodes on nodes.node = employer_node(p.employer_nib, p.employer_npwp)
     group by nodes.component
     having count(distinct nodes.node) > 1
-)
+),
 
-select
-    nodes.component,
-    nik_number(payroll.nik) as nik,
-    payroll.full_name,
-    payroll.birth_date,
-    payroll.gross_wage,
-    payroll._file
-from stg_payroll as payroll
-join int_identity_components as nodes
-    on nodes.node = employer_node(payroll.employer_nib, payroll.employer_npwp)
-anti join named_twice using (component)
-where payroll.period = getvariable('period')
-
-union all
-
-select component, nik, full_name, birth_date, gross_wage, _file
-from (
+workers as (
     select
         nodes.component,
         nik_number(payroll.nik) as nik,
         payroll.full_name,
         payroll.birth_date,
         payroll.gross_wage,
-        payroll._file,
-        payroll._row_number
+        payroll._file
     from stg_payroll as payroll
     join int_identity_components as nodes
         on nodes.node = employer_node(payroll.employer_nib, payroll.employer_npwp)
-    semi join named_twice using (component)
+    anti join named_twice using (component)
     where payroll.period = getvariable('period')
+
+    union all
+
+    select component, nik, full_name, birth_date, gross_wage, _file
+    from (
+        select
+            nodes.component,
+            nik_number(payroll.nik) as nik,
+            payroll.full_name,
+            payroll.birth_date,
+            payroll.gross_wage,
+            payroll._file,
+            payroll._row_number
+        from stg_payroll as payroll
+        join int_identity_components as nodes
+            on nodes.node = employer_node(payroll.employer_nib, payroll.employer_npwp)
+        semi join named_twice using (component)
+        where payroll.period = getvariable('period')
+    )
+    qualify row_number() over (partition by component, nik order by _file, _row_number) = 1
 )
-qualify row_number() over (partition by component, nik order by _file, _row_number) = 1
+
+select workers.*, registered.reported_wage, registered.nik is not null as nik_matched
+from workers
+left join int_registered_workers as registered using (component, nik)
