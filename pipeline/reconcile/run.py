@@ -95,6 +95,9 @@ def build_model(con, path: Path) -> None:
     frame), for work that SQL does badly, such as a graph search."""
     kind = materialisation(path)
     if path.suffix == ".py":
+        if kind.endswith("view"):
+            # a view would read the model's in-process objects after they are gone
+            raise RekonError(f"{path.name}: a Python model must be a table, not a {kind}")
         spec = importlib.util.spec_from_file_location(f"rekon_model_{path.stem}", path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
