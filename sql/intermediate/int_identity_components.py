@@ -31,8 +31,8 @@ def model(con):
     # node ids run from 1 to count; the graph's vertices from 0
     edges = (np.asarray(links["a"], dtype=np.int64) - 1, np.asarray(links["b"], dtype=np.int64) - 1)
     graph = coo_matrix((np.ones(len(edges[0]), dtype=np.int8), edges), shape=(count, count))
-    _, labels = connected_components(graph, directed=False)
-    smallest = np.full(labels.max() + 1 if count else 0, count, dtype=np.int64)
+    found, labels = connected_components(graph, directed=False)
+    smallest = np.full(found, count, dtype=np.int64)
     np.minimum.at(smallest, labels, np.arange(count, dtype=np.int64))
     components = pa.table({"id": np.arange(1, count + 1, dtype=np.int64), "component": smallest[labels] + 1})
     return con.table("int_identity_nodes").join(con.from_arrow(components), "id").select("node, component")

@@ -8,9 +8,25 @@
 -- of expectations/payroll.json), so a worker can be paid twice only by an employer whose payroll
 -- names it by two identifiers (its NIB in one file, its NPWP in another). Only those employers'
 -- rows are ranked: ranking, or even counting, every (employer, NIK) pair would cost more than
--- all the joins. The payroll is read twice, once for each kind of employer: keeping the joined
--- rows for both reads cost more than reading the file again.
-with named_twice as (
+-- all the joins.
+with payroll as not materialized (
+    -- read once per kind of employer below: keeping the joined rows for both reads cost more
+    -- than reading the file again
+    select
+        nodes.component,
+        nik_number(payroll.nik) as nik,
+        payroll.full_name,
+        payroll.birth_date,
+        payroll.gross_wage,
+        payroll._file,
+        payroll._row_number
+    from stg_payroll as payroll
+    join int_identity_components as nodes
+        on nodes.node = employer_node(payroll.employer_nib, payroll.employer_npwp)
+    where payroll.period = getvariable('period')
+),
+
+named_twice as (
     -- employers named by more than one identifier in payroll (of any period)
     select nodes.component
     from int_payroll_employers as p
@@ -20,37 +36,15 @@ with named_twice as (
 ),
 
 workers as (
-    select
-        nodes.component,
-        nik_number(payroll.nik) as nik,
-        payroll.full_name,
-        payroll.birth_date,
-        payroll.gross_wage,
-        payroll._file
-    from stg_payroll as payroll
-    join int_identity_components as nodes
-        on nodes.node = employer_node(payroll.employer_nib, payroll.employer_npwp)
+    select payroll.* exclude (_row_number)
+    from payroll
     anti join named_twice using (component)
-    where payroll.period = getvariable('period')
 
     union all
 
-    select component, nik, full_name, birth_date, gross_wage, _file
-    from (
-        select
-            nodes.component,
-            nik_number(payroll.nik) as nik,
-            payroll.full_name,
-            payroll.birth_date,
-            payroll.gross_wage,
-            payroll._file,
-            payroll._row_number
-        from stg_payroll as payroll
-        join int_identity_components as nodes
-            on nodes.node = employer_node(payroll.employer_nib, payroll.employer_npwp)
-        semi join named_twice using (component)
-        where payroll.period = getvariable('period')
-    )
+    select payroll.* exclude (_row_number)
+    from payroll
+    semi join named_twice using (component)
     qualify row_number() over (partition by component, nik order by _file, _row_number) = 1
 )
 

@@ -9,9 +9,10 @@ from pipeline.reconcile.run import model_files, model_inputs, models_needed
 
 def test_every_model_reads_only_models_above_it() -> None:
     models = model_files()
+    inputs = model_inputs(models)
     built: set[str] = set()
     for path in models:
-        unbuilt = model_inputs(models)[path.stem] - built
+        unbuilt = inputs[path.stem] - built
         assert not unbuilt, f"{path.stem} reads {sorted(unbuilt)}, listed after it in models.txt"
         built.add(path.stem)
 
