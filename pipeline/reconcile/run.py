@@ -76,7 +76,7 @@ def previous_period(period: str) -> str:
     return f"{before.year:04d}-{before.month:02d}"
 
 
-def materialisation(model: Path) -> str:
+def materialisation(model: Path, code: str) -> str:
     """How a model is kept: staging models only rename and cast, so they stay views over the
     silver files; intermediate models are temp tables (built in memory, spilled to disk when
     large, never written to the database file: writing them cost a third of the step); marts are
@@ -84,7 +84,7 @@ def materialisation(model: Path) -> str:
     `-- materialized: view` is a view instead (a temp view among the intermediate models), as
     dbt's config says it."""
     kind = {"staging": "view", "intermediate": "temp table"}.get(model.parent.name, "table")
-    if model.suffix == ".sql" and model.read_text().startswith("-- materialized: view\n"):
+    if model.suffix == ".sql" and code.startswith("-- materialized: view\n"):
         return "temp view" if kind == "temp table" else "view"
     return kind
 
@@ -93,7 +93,8 @@ def build_model(con, path: Path) -> None:
     """Make the table or view named after the model file. A `.sql` model is one `select`; a `.py`
     model is a module whose `model(con)` returns a relation (as dbt's Python models return a
     frame), for work that SQL does badly, such as a graph search."""
-    kind = materialisation(path)
+    code = path.read_text()
+    kind = materialisation(path, code)
     if path.suffix == ".py":
         if kind.endswith("view"):
             # a view would read the model's in-process objects after they are gone
@@ -107,7 +108,7 @@ def build_model(con, path: Path) -> None:
         finally:
             con.unregister("model_output")
     else:
-        con.execute(f"create or replace {kind} {path.stem} as {path.read_text()}")
+        con.execute(f"create or replace {kind} {path.stem} as {code}")
 
 
 def attach_inputs(con, layout: Layout) -> None:
