@@ -76,15 +76,30 @@ def previous_period(period: str) -> str:
     return f"{before.year:04d}-{before.month:02d}"
 
 
+# A SQL model's config, as dbt's config block gives it: `-- key: value` lines at the top of the file.
+CONFIG_LINE = re.compile(r"-- (materialized|set): (.+)")
+
+
+def model_config(code: str) -> dict[str, list[str]]:
+    """The values of each config key at the top of a SQL model: `materialized: view`, and
+    `set: <setting> = <value>` for a DuckDB setting that holds only while the model is built."""
+    config: dict[str, list[str]] = {}
+    for line in code.splitlines():
+        match = CONFIG_LINE.fullmatch(line.strip())
+        if not match:
+            break
+        config.setdefault(match[1], []).append(match[2].strip())
+    return config
+
+
 def materialisation(model: Path, code: str) -> str:
     """How a model is kept: staging models only rename and cast, so they stay views over the
     silver files; intermediate models are temp tables (built in memory, spilled to disk when
     large, never written to the database file: writing them cost a third of the step); marts are
-    what `publish` and the merge read, tables in the file. A SQL model whose first line is
-    `-- materialized: view` is a view instead (a temp view among the intermediate models), as
-    dbt's config says it."""
+    what `publish` and the merge read, tables in the file. A SQL model configured
+    `-- materialized: view` is a view instead (a temp view among the intermediate models)."""
     kind = {"staging": "view", "intermediate": "temp table"}.get(model.parent.name, "table")
-    if model.suffix == ".sql" and code.startswith("-- materialized: view\n"):
+    if model.suffix == ".sql" and model_config(code).get("materialized") == ["view"]:
         return "temp view" if kind == "temp table" else "view"
     return kind
 
@@ -107,8 +122,15 @@ def build_model(con, path: Path) -> None:
             con.execute(f"create or replace {kind} {path.stem} as select * from model_output")
         finally:
             con.unregister("model_output")
-    else:
+        return
+    settings = model_config(code).get("set", [])
+    for setting in settings:
+        con.execute(f"set {setting}")
+    try:
         con.execute(f"create or replace {kind} {path.stem} as {code}")
+    finally:
+        for setting in settings:
+            con.execute(f"reset {setting.split('=')[0].strip()}")
 
 
 def attach_inputs(con, layout: Layout) -> None:

@@ -1,13 +1,31 @@
 -- One row per employer (identity component) with the attributes the lists show.
 -- Names and places prefer the registry, then the business permit, payroll, construction permit;
 -- scale and KBLI prefer the business permit (CONTRACT.md section 5).
-with identifiers as (
+with identifier_bounds as (
     select
         component,
         min(substr(node, 5)) filter (where node like 'NIB:%') as nib,
         min(substr(node, 6)) filter (where node like 'NPWP:%') as npwp,
-        array_to_string(list_sort(list(substr(node, 5)) filter (where node like 'NPP:%')), ';') as npp
+        min(substr(node, 5)) filter (where node like 'NPP:%') as first_npp,
+        max(substr(node, 5)) filter (where node like 'NPP:%') as last_npp
     from int_identity_components
+    group by component
+),
+
+identifiers as (
+    -- NPPs sorted and joined by ';'. Almost every employer has one, so only those with more are
+    -- listed: listing every employer's NPPs cost more than the rest of the bounds together.
+    select component, nib, npwp, first_npp as npp
+    from identifier_bounds
+    where first_npp is not distinct from last_npp
+
+    union all
+
+    select component, any_value(nib), any_value(npwp),
+        array_to_string(list_sort(list(substr(node, 5)) filter (where node like 'NPP:%')), ';')
+    from identifier_bounds
+    join int_identity_components using (component)
+    where first_npp <> last_npp
     group by component
 ),
 
@@ -32,8 +50,8 @@ registry as (
         regency_code,
         scale,
         kbli_section,
-        if(is_active, array_to_string(list_sort(list_distinct([programs])), ' | '), null) as programs,
-        if(is_active, list_distinct(flatten([string_split(programs, ';')])), null) as held_programs
+        if(is_active, coalesce(programs, ''), null) as programs,
+        if(is_active, list_distinct(string_split(programs, ';')), null) as held_programs
     from registry_rows
     anti join shared_registry using (component)
 

@@ -1,3 +1,4 @@
+-- set: disabled_optimizers = 'build_side_probe_side'
 -- Valid payroll workers of the period, once per employer (the first row in file order counts),
 -- each matched by NIK against its employer's registered workers: the NIK match is made here, while
 -- the rows stream from the payroll file, because keeping ten million workers to join them later
@@ -9,6 +10,9 @@
 -- names it by two identifiers (its NIB in one file, its NPWP in another). Only those employers'
 -- rows are ranked: ranking, or even counting, every (employer, NIK) pair would cost more than
 -- all the joins.
+-- The setting above keeps the joins' sides as written: DuckDB underestimates the period's payroll
+-- rows (a filter it guesses at a fifth) and builds the NIK match's hash table on those wide rows
+-- rather than on the narrow registered workers (10 M payroll rows: 2.28 s to 1.80 s, medians of five).
 with payroll as not materialized (
     -- read once per kind of employer below: keeping the joined rows for both reads cost more
     -- than reading the file again
