@@ -123,14 +123,18 @@ def build_model(con, path: Path) -> None:
         finally:
             con.unregister("model_output")
         return
-    settings = model_config(code).get("set", [])
-    for setting in settings:
-        con.execute(f"set {setting}")
+    # each setting holds for this model only: the connection's own value comes back after it
+    settings = dict(setting.split("=", 1) for setting in model_config(code).get("set", []))
+    before = {
+        name: con.execute("select current_setting(?)", [name.strip()]).fetchall()[0][0] for name in settings
+    }
+    for name, value in settings.items():
+        con.execute(f"set {name} = {value}")
     try:
         con.execute(f"create or replace {kind} {path.stem} as {code}")
     finally:
-        for setting in settings:
-            con.execute(f"reset {setting.split('=')[0].strip()}")
+        for name, value in before.items():
+            con.execute(f"set {name} = ?", [value])
 
 
 def attach_inputs(con, layout: Layout) -> None:
