@@ -1,3 +1,4 @@
+-- set: disabled_optimizers = 'build_side_probe_side'
 -- The published findings: one row per employer and category, with its branch office, history
 -- and follow-up priority, in a stable order.
 --
@@ -5,6 +6,9 @@
 -- first_seen_period is where its current unbroken run of listings began.
 -- Priority, per branch: estimated arrears so far (monthly contribution x months listed in a
 -- row), then workers affected, then category and employer key; 1 is followed up first.
+-- The setting above keeps the joins' sides as written: DuckDB's choice built the identity links'
+-- hash table on 1.1 M edges instead of the nodes, and ran most of the model on one thread
+-- (10 M payroll rows: 0.73 s to 0.61 s, medians of five).
 with categories as (
     select * from findings_pwbd
     union all by name select * from findings_pds_tk
