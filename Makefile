@@ -24,8 +24,7 @@ demo: setup
 browser:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
-test: setup browser
-	$(BIN)/ruff check .
+test: setup browser lint
 	$(BIN)/python -m pytest -q
 
 lint: setup

@@ -38,8 +38,6 @@ def summaries_dir(layout: Layout) -> Path:
     return layout.data / "summaries" / layout.period
 
 
-
-
 def write_branch_summaries(layout: Layout) -> dict[str, Any]:
     import duckdb
 

@@ -57,14 +57,17 @@ def _bad_wage(column: str, text_column: str | None) -> Mutation:
         frame.loc[np.concatenate([missing, text]), column] = np.nan
         if text_column is not None:
             frame.loc[text, text_column] = "belum diisi"
+
     return mutate
 
 
 def _blank(*columns: str) -> Mutation:
     """Blank one required column per row, taking the columns in turn."""
+
     def mutate(frame: pd.DataFrame, rows: np.ndarray) -> None:
         for column, part in zip(columns, _cycle(rows, len(columns)), strict=True):
             frame.loc[part, column] = None
+
     return mutate
 
 
@@ -72,6 +75,7 @@ def _set_codes(*changes: tuple[str, str]) -> Mutation:
     def mutate(frame: pd.DataFrame, rows: np.ndarray) -> None:
         for (column, value), part in zip(changes, _cycle(rows, len(changes)), strict=True):
             frame.loc[part, column] = value
+
     return mutate
 
 
@@ -86,23 +90,33 @@ FAULTS: tuple[Fault, ...] = (
     Fault("payroll", "invalid_wage", 0.0001, _bad_wage("wage", None), (3,)),
     Fault("payroll", "missing_employer_id", 0.0004, _no_employer_id, (1, 2, 3, 4)),
     Fault("payroll", "missing_required", 0.0004, _blank("full_name"), (1, 2, 3, 4)),
-    Fault("payroll", "invalid_code", 0.0004, _set_codes(("work_regency_code", ref.UNKNOWN_REGENCY)),
-          (1, 3)),
+    Fault("payroll", "invalid_code", 0.0004, _set_codes(("work_regency_code", ref.UNKNOWN_REGENCY)), (1, 3)),
     Fault("participants", "invalid_nik", 0.0003, _bad_nik),
     Fault("participants", "invalid_wage", 0.0003, _bad_wage("reported_wage", None)),
     Fault("participants", "missing_required", 0.0003, _blank("full_name", "npp")),
     Fault("participants", "invalid_code", 0.0003, _set_codes(("status", "PENDING"))),
     Fault("employers", "missing_required", 0.002, _blank("employer_name", "npp")),
-    Fault("employers", "invalid_code", 0.003, _set_codes(
-        ("scale", "SEDANG"), ("status", "DIBEKUKAN"), ("programs_text", "JKK;JKN"),
-        ("regency_code", ref.UNKNOWN_REGENCY))),
+    Fault(
+        "employers",
+        "invalid_code",
+        0.003,
+        _set_codes(
+            ("scale", "SEDANG"),
+            ("status", "DIBEKUKAN"),
+            ("programs_text", "JKK;JKN"),
+            ("regency_code", ref.UNKNOWN_REGENCY),
+        ),
+    ),
     Fault("business", "missing_required", 0.002, _blank("business_name", "nib")),
-    Fault("business", "invalid_code", 0.003, _set_codes(
-        ("scale", "SEDANG"), ("status", "BATAL"), ("regency_code", ref.UNKNOWN_REGENCY))),
+    Fault(
+        "business",
+        "invalid_code",
+        0.003,
+        _set_codes(("scale", "SEDANG"), ("status", "BATAL"), ("regency_code", ref.UNKNOWN_REGENCY)),
+    ),
     Fault("construction", "missing_required", 0.01, _blank("project_name", "start_on")),
     Fault("construction", "invalid_wage", 0.01, _bad_wage("contract_value", "value_text")),
-    Fault("construction", "invalid_code", 0.01,
-          _set_codes(("regency_code", ref.UNKNOWN_REGENCY))),
+    Fault("construction", "invalid_code", 0.01, _set_codes(("regency_code", ref.UNKNOWN_REGENCY))),
     Fault("projects", "missing_required", 0.01, _blank("permit_number")),
 )
 
@@ -149,8 +163,9 @@ def _planted_cases(records: PeriodRecords, chunk: Chunk, period: str) -> None:
     emp.loc[mine, "scale"] = "SEDANG"
     emp.loc[mine, "bad"] = "invalid_code"
     pay = records.payroll
-    sinar = np.flatnonzero((role[pay.ent.to_numpy()] == ROLE["xlsx_sinar"])
-                           & (pay.period.to_numpy() == period))
+    sinar = np.flatnonzero(
+        (role[pay.ent.to_numpy()] == ROLE["xlsx_sinar"]) & (pay.period.to_numpy() == period)
+    )
     if len(sinar) >= 6:
         pay.loc[sinar[2], "full_name"] = None
         pay.loc[sinar[2], "bad"] = "missing_required"
@@ -159,8 +174,9 @@ def _planted_cases(records: PeriodRecords, chunk: Chunk, period: str) -> None:
         pay.loc[sinar[4], "bad"] = "invalid_wage"
 
 
-def _duplicates(pay: pd.DataFrame, chunk: Chunk, period: str, rng: np.random.Generator,
-                at_least: int) -> pd.DataFrame:
+def _duplicates(
+    pay: pd.DataFrame, chunk: Chunk, period: str, rng: np.random.Generator, at_least: int
+) -> pd.DataFrame:
     """Second rows for the same employer, NIK and period: later in file 01, or in file 03,
     which comes after 01 in any file order; both copies say exactly the same thing."""
     ok = _ordinary(pay, chunk) & (pay.period.to_numpy() == period) & (pay.file.to_numpy() == 1)

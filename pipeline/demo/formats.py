@@ -27,8 +27,9 @@ def thousands(amount: pd.Series) -> pd.Series:
     return out
 
 
-def amount_text(values: np.ndarray | pd.Series, style: np.ndarray | int,
-                override: np.ndarray | pd.Series | None = None) -> pd.Series:
+def amount_text(
+    values: np.ndarray | pd.Series, style: np.ndarray | int, override: np.ndarray | pd.Series | None = None
+) -> pd.Series:
     """Amounts as text in the given style(s); missing stays missing; `override` wins."""
     v = pd.Series(np.asarray(values, dtype=float))
     style = np.broadcast_to(np.asarray(style), (len(v),))
@@ -66,8 +67,9 @@ def regency_text(codes: np.ndarray | pd.Series, no_dot: np.ndarray) -> pd.Series
     return s.where(~no_dot, s.str.replace(".", "", regex=False))
 
 
-def programs_text(mask: np.ndarray, separator: np.ndarray,
-                  override: np.ndarray | pd.Series | None = None) -> pd.Series:
+def programs_text(
+    mask: np.ndarray, separator: np.ndarray, override: np.ndarray | pd.Series | None = None
+) -> pd.Series:
     mask = np.asarray(mask, dtype=np.int64)
     sep = pd.Series(PROGRAM_SEPARATORS[np.asarray(separator)])
     out = pd.Series([""] * len(mask), dtype=object).astype(str)

@@ -39,9 +39,17 @@ FILES_COLUMNS = ["file", "rows_received", "rows_accepted", "rows_quarantined"]
 Progress = Callable[[str], None]
 
 
-def generate(out: Path, employers: int, seed: int, period: str = "2026-10", periods: int = 1,
-             *, progress: Progress | None = None, chunk_size: int = CHUNK_SIZE,
-             regions_file: Path | None = None) -> dict[str, Any]:
+def generate(
+    out: Path,
+    employers: int,
+    seed: int,
+    period: str = "2026-10",
+    periods: int = 1,
+    *,
+    progress: Progress | None = None,
+    chunk_size: int = CHUNK_SIZE,
+    regions_file: Path | None = None,
+) -> dict[str, Any]:
     """Write `periods` months of landing data ending at `period`, and their truth.
 
     Returns a summary: the window, the sizes, and per period the finding and quarantine counts.
@@ -52,8 +60,10 @@ def generate(out: Path, employers: int, seed: int, period: str = "2026-10", peri
     window = Window.ending(period, periods)
     ctx = Context(window, ref.load_regions(ref.find_regions_file(regions_file)), seed)
     _clear(out, window)
-    landings = {p: PeriodLanding(out, p, window.label(t - 1), rng_for(seed, 10**5, t))
-                for t, p in enumerate(window.periods)}
+    landings = {
+        p: PeriodLanding(out, p, window.label(t - 1), rng_for(seed, 10**5, t))
+        for t, p in enumerate(window.periods)
+    }
     findings: dict[str, list[pd.DataFrame]] = {p: [] for p in window.periods}
     registered: dict[str, list[pd.DataFrame]] = {p: [] for p in window.periods}
     cases: list[dict[str, Any]] = []
@@ -79,13 +89,27 @@ def generate(out: Path, employers: int, seed: int, period: str = "2026-10", peri
     for p in window.periods:
         landings[p].write_survey(survey)
         files = landings[p].close(sample)
-        summaries[p] = _write_truth(out / "truth" / p, p, findings[p], landings[p].quarantine,
-                                    coverage(ctx, survey, totals[p]), files,
-                                    _case_outcomes(cases, findings[p]), seed, employers, window)
+        summaries[p] = _write_truth(
+            out / "truth" / p,
+            p,
+            findings[p],
+            landings[p].quarantine,
+            coverage(ctx, survey, totals[p]),
+            files,
+            _case_outcomes(cases, findings[p]),
+            seed,
+            employers,
+            window,
+        )
         _report(progress, f"period {p} written")
-    return {"out": str(out), "seed": seed, "employers": employers,
-            "periods": list(window.periods), "seconds": round(time.perf_counter() - started, 2),
-            "by_period": summaries}
+    return {
+        "out": str(out),
+        "seed": seed,
+        "employers": employers,
+        "periods": list(window.periods),
+        "seconds": round(time.perf_counter() - started, 2),
+        "by_period": summaries,
+    }
 
 
 def _check(employers: int, period: str, periods: int, chunk_size: int) -> None:
@@ -128,12 +152,20 @@ def _describe_cases(chunk: Chunk) -> list[dict[str, Any]]:
         role = ROLE_NAMES[int(e.role.iat[i])]
         nib = e.nib.iat[i] if isinstance(e.nib.iat[i], str) else None
         npwp16 = e.npwp16.iat[i] if isinstance(e.npwp16.iat[i], str) else None
-        rows.append({"case": role, "note": NOTES[role], "employer_name": str(e.name.iat[i]),
-                     "nib": nib, "npwp16": npwp16, "npp": str(e.npp0.iat[i]),
-                     "employer_keys": [k for k in (nib, npwp16) if k is not None],
-                     "payroll_file": _payroll_file_of(e, i),
-                     "business_permit": bool(e.has_permit.iat[i]),
-                     "construction_permits": int(e.n_permits.iat[i])})
+        rows.append(
+            {
+                "case": role,
+                "note": NOTES[role],
+                "employer_name": str(e.name.iat[i]),
+                "nib": nib,
+                "npwp16": npwp16,
+                "npp": str(e.npp0.iat[i]),
+                "employer_keys": [k for k in (nib, npwp16) if k is not None],
+                "payroll_file": _payroll_file_of(e, i),
+                "business_permit": bool(e.has_permit.iat[i]),
+                "construction_permits": int(e.n_permits.iat[i]),
+            }
+        )
     return rows
 
 
@@ -146,16 +178,23 @@ def _payroll_file_of(e: pd.DataFrame, i: int) -> str | None:
 
 
 def _case_outcomes(cases: list[dict[str, Any]], found: list[pd.DataFrame]) -> list[dict]:
-    frame = pd.concat(found, ignore_index=True) if found else pd.DataFrame(
-        columns=oracle.FINDING_COLUMNS)
+    frame = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=oracle.FINDING_COLUMNS)
     by_key = frame.groupby("employer_key").category.agg(lambda s: sorted(set(s))).to_dict()
-    return [{**case, "categories": {k: by_key.get(k, []) for k in case["employer_keys"]}}
-            for case in cases]
+    return [{**case, "categories": {k: by_key.get(k, []) for k in case["employer_keys"]}} for case in cases]
 
 
-def _write_truth(folder: Path, period: str, found: list[pd.DataFrame],
-                 quarantine: list[tuple], coverage_rows: pd.DataFrame, files: list[dict],
-                 cases: list[dict], seed: int, employers: int, window: Window) -> dict[str, Any]:
+def _write_truth(
+    folder: Path,
+    period: str,
+    found: list[pd.DataFrame],
+    quarantine: list[tuple],
+    coverage_rows: pd.DataFrame,
+    files: list[dict],
+    cases: list[dict],
+    seed: int,
+    employers: int,
+    window: Window,
+) -> dict[str, Any]:
     folder.mkdir(parents=True, exist_ok=True)
     findings = _sorted_findings(found)
     findings.to_csv(folder / "findings.csv", index=False)
@@ -167,11 +206,15 @@ def _write_truth(folder: Path, period: str, found: list[pd.DataFrame],
     files_frame = pd.DataFrame(files, columns=FILES_COLUMNS)
     files_frame.to_csv(folder / "files.csv", index=False)
     summary = {
-        "period": period, "seed": seed, "employers": employers, "window": list(window.periods),
+        "period": period,
+        "seed": seed,
+        "employers": employers,
+        "window": list(window.periods),
         "findings": {c: int((findings.category == c).sum()) for c in CATEGORIES},
         "estimated_contribution_monthly": {
             c: int(findings.loc[findings.category == c, "estimated_contribution_monthly"].sum())
-            for c in CATEGORIES},
+            for c in CATEGORIES
+        },
         "quarantine": {str(k): int(v) for k, v in q.reason.value_counts().sort_index().items()},
         "files": len(files_frame),
         "rows_received": int(files_frame.rows_received.sum()),
@@ -179,14 +222,14 @@ def _write_truth(folder: Path, period: str, found: list[pd.DataFrame],
         "coverage_regions": len(coverage_rows),
         "cases": cases,
     }
-    (folder / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n",
-                                         encoding="utf-8")
+    (folder / "summary.json").write_text(
+        json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     return {k: v for k, v in summary.items() if k != "cases"}
 
 
 def _sorted_findings(found: list[pd.DataFrame]) -> pd.DataFrame:
-    frame = pd.concat(found, ignore_index=True) if found else pd.DataFrame(
-        columns=oracle.FINDING_COLUMNS)
+    frame = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=oracle.FINDING_COLUMNS)
     order = {c: i for i, c in enumerate(CATEGORIES)}
     frame = frame.assign(_order=frame.category.map(order))
     frame = frame.sort_values(["_order", "employer_key"], kind="stable").drop(columns="_order")

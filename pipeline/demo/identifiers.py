@@ -47,8 +47,19 @@ def npwp15(index: np.ndarray, kpp: np.ndarray, salt: int) -> pd.Series:
 def punctuate_npwp15(npwp: pd.Series) -> pd.Series:
     """`012345678901000` -> `01.234.567.8-901.000`, the way tax cards print it."""
     s = npwp.astype(str)
-    return (s.str[0:2] + "." + s.str[2:5] + "." + s.str[5:8] + "." + s.str[8:9] + "-"
-            + s.str[9:12] + "." + s.str[12:15])
+    return (
+        s.str[0:2]
+        + "."
+        + s.str[2:5]
+        + "."
+        + s.str[5:8]
+        + "."
+        + s.str[8:9]
+        + "-"
+        + s.str[9:12]
+        + "."
+        + s.str[12:15]
+    )
 
 
 def nib(index: np.ndarray, leading_zero: np.ndarray, salt: int) -> pd.Series:
@@ -75,13 +86,18 @@ def birth_parts(birth: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return year, month, day
 
 
-def nik_numbers(regency: np.ndarray, district: np.ndarray, birth: np.ndarray,
-                female: np.ndarray, serial: np.ndarray) -> np.ndarray:
+def nik_numbers(
+    regency: np.ndarray, district: np.ndarray, birth: np.ndarray, female: np.ndarray, serial: np.ndarray
+) -> np.ndarray:
     """NIKs as int64: PPRR DD (DD+40 for women)MMYY SSSS. `regency` is PPRR as an integer."""
     year, month, day = birth_parts(birth)
     ddmmyy = (day + 40 * np.asarray(female, dtype=np.int64)) * 10_000 + month * 100 + year % 100
-    return (np.asarray(regency, dtype=np.int64) * 10**12 + np.asarray(district) * 10**10
-            + ddmmyy * 10**4 + np.asarray(serial, dtype=np.int64))
+    return (
+        np.asarray(regency, dtype=np.int64) * 10**12
+        + np.asarray(district) * 10**10
+        + ddmmyy * 10**4
+        + np.asarray(serial, dtype=np.int64)
+    )
 
 
 def with_serial(nik: np.ndarray, serial: np.ndarray) -> np.ndarray:

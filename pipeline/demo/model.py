@@ -92,8 +92,8 @@ def build_chunk(ctx: Context, number: int, start: int, count: int) -> Chunk:
 
 # --- entities ---------------------------------------------------------------------------------
 
-def _entities(rng: np.random.Generator, ctx: Context, number: int, start: int,
-              count: int) -> pd.DataFrame:
+
+def _entities(rng: np.random.Generator, ctx: Context, number: int, start: int, count: int) -> pd.DataFrame:
     g = np.arange(start, start + count, dtype=np.int64)
     role = random_roles(rng, count)
     if number == 0:
@@ -149,12 +149,19 @@ def _identity(rng: np.random.Generator, ctx: Context, e: pd.DataFrame) -> None:
     e["nib_zero"] = rng.random(n) < 0.15
     e["kpp"] = rng.choice([711, 712, 713, 714, 715, 431, 433, 731], n)
     prefix = rng.choice(ref.COMPANY_PREFIX, n)
-    name = (pd.Series(prefix) + " " + pd.Series(rng.choice(ref.COMPANY_WORD_A, n)) + " "
-            + pd.Series(rng.choice(ref.COMPANY_WORD_B, n)))
+    name = (
+        pd.Series(prefix)
+        + " "
+        + pd.Series(rng.choice(ref.COMPANY_WORD_A, n))
+        + " "
+        + pd.Series(rng.choice(ref.COMPANY_WORD_B, n))
+    )
     flourish = rng.random(n)
     name = name.where(~((flourish < 0.01) & (prefix == "PT")), name + ", Tbk")
-    name = name.where(~((flourish > 0.995) & (prefix == "PT")),
-                      "PT \"" + name.str.split(" ").str[1] + "\" " + name.str.split(" ").str[2])
+    name = name.where(
+        ~((flourish > 0.995) & (prefix == "PT")),
+        'PT "' + name.str.split(" ").str[1] + '" ' + name.str.split(" ").str[2],
+    )
     e["name"] = name.to_numpy()
 
 
@@ -173,8 +180,7 @@ def _registration(rng: np.random.Generator, e: pd.DataFrame) -> None:
     dropped = rng.choice([ref.JKM, ref.JHT, ref.JP], n)
     e["programs"] = np.where(lacking, programs & ~dropped, programs)
     e["n_npp"] = 1
-    e["registered_on"] = (np.datetime64("2012-01-01")
-                          + rng.integers(0, 4300, n).astype("timedelta64[D]"))
+    e["registered_on"] = np.datetime64("2012-01-01") + rng.integers(0, 4300, n).astype("timedelta64[D]")
 
 
 def _permit_and_payroll(rng: np.random.Generator, e: pd.DataFrame) -> None:
@@ -187,8 +193,7 @@ def _permit_and_payroll(rng: np.random.Generator, e: pd.DataFrame) -> None:
     declared = e["size"].to_numpy() + rng.integers(-2, 3, n)
     e["declared"] = np.where(rng.random(n) < 0.05, -1, np.maximum(declared, 1))
     e["permit_scale"] = scale
-    e["issued_on"] = (np.datetime64("2019-01-01")
-                      + rng.integers(0, 2000, n).astype("timedelta64[D]"))
+    e["issued_on"] = np.datetime64("2019-01-01") + rng.integers(0, 2000, n).astype("timedelta64[D]")
     e["has_payroll"] = rng.random(n) < 0.85
     pay_file = rng.choice([1, 2, 3, 4], n, p=[0.4, 0.2, 0.35, 0.05])
     pay_file = np.where((pay_file == 4) & (scale > 1), 1, pay_file)
@@ -196,8 +201,7 @@ def _permit_and_payroll(rng: np.random.Generator, e: pd.DataFrame) -> None:
     e["pay_ids"] = rng.choice([NIB | NPWP, NIB, NPWP], n, p=[0.5, 0.2, 0.3])
     e["pay_npwp_style"] = rng.choice(3, n, p=[0.4, 0.3, 0.3])
     e["payroll_late"] = False
-    e["contractor"] = (e.kbli.str[:2].isin(["41", "42", "43"]).to_numpy()
-                       & (rng.random(n) < 0.8))
+    e["contractor"] = e.kbli.str[:2].isin(["41", "42", "43"]).to_numpy() & (rng.random(n) < 0.8)
     e["n_permits"] = np.where(e.contractor, 1 + rng.binomial(2, 0.4, n), 0)
 
 
@@ -226,59 +230,190 @@ def _apply_entity_roles(ctx: Context, e: pd.DataFrame) -> None:
     no_permit = dict(has_permit=False)
     aktif_permit = dict(has_permit=True, has_nib=True, permit_status="AKTIF")
     _set(e, "pwbd_payroll", **unregistered, has_payroll=True)
-    for role, regency in (("pwbd_permit_only", "62.02"), ("pwbd_permit_only_jabar", "32.15"),
-                          ("pwbd_permit_only_no_ump", "63.71")):
+    for role, regency in (
+        ("pwbd_permit_only", "62.02"),
+        ("pwbd_permit_only_jabar", "32.15"),
+        ("pwbd_permit_only_no_ump", "63.71"),
+    ):
         _set(e, role, **unregistered, **aktif_permit, has_payroll=False, regency=regency)
     _set(e, "pwbd_nonaktif", dereg_at=BEFORE, has_payroll=True)
     _set(e, "pwbd_orphan_npp", **unregistered, orphan=True, has_payroll=True, **no_permit)
-    _set(e, "pwbd_contractor", **unregistered, **aktif_permit, has_payroll=False,
-         contractor=True, n_permits=1, kbli="42101")
-    _set(e, "individual_npwp", **unregistered, **no_permit, has_nib=False, has_npwp=True,
-         individual=True, has_payroll=True, pay_ids=NPWP, pay_npwp_style=0)
-    _set(e, "dicabut", **unregistered, has_permit=True, has_nib=True, permit_status="DICABUT",
-         has_payroll=False)
-    _set(e, "contractor_inactive", **unregistered, **no_permit, has_payroll=False,
-         contractor=True, n_permits=2, kbli="41011")
-    _set(e, "link_third", has_npwp=True, reg_ids=NIB, has_payroll=True,
-         pay_file=2, pay_ids=NPWP, pay_npwp_style=1, **aktif_permit, permit_ids=NIB | NPWP,
-         permit_npwp_style=0)
-    _set(e, "unlinked_split", has_nib=True, has_npwp=True, reg_ids=NIB, has_payroll=True,
-         pay_file=1, pay_ids=NPWP, pay_npwp_style=2, **no_permit)
-    _set(e, "npwp_15_16", has_nib=False, has_npwp=True, reg_npwp_style=0, has_payroll=True,
-         pay_file=1, pay_ids=NPWP, pay_npwp_style=1, **no_permit)
-    for role in ("pds_tk_new_hires", "pds_tk_other_employer", "pds_tk_nonaktif_participant",
-                 "pds_upah", "jp_cap", "two_jobs_registered", "late_register", "deactivated",
-                 "bad_registry_row"):
+    _set(
+        e,
+        "pwbd_contractor",
+        **unregistered,
+        **aktif_permit,
+        has_payroll=False,
+        contractor=True,
+        n_permits=1,
+        kbli="42101",
+    )
+    _set(
+        e,
+        "individual_npwp",
+        **unregistered,
+        **no_permit,
+        has_nib=False,
+        has_npwp=True,
+        individual=True,
+        has_payroll=True,
+        pay_ids=NPWP,
+        pay_npwp_style=0,
+    )
+    _set(
+        e,
+        "dicabut",
+        **unregistered,
+        has_permit=True,
+        has_nib=True,
+        permit_status="DICABUT",
+        has_payroll=False,
+    )
+    _set(
+        e,
+        "contractor_inactive",
+        **unregistered,
+        **no_permit,
+        has_payroll=False,
+        contractor=True,
+        n_permits=2,
+        kbli="41011",
+    )
+    _set(
+        e,
+        "link_third",
+        has_npwp=True,
+        reg_ids=NIB,
+        has_payroll=True,
+        pay_file=2,
+        pay_ids=NPWP,
+        pay_npwp_style=1,
+        **aktif_permit,
+        permit_ids=NIB | NPWP,
+        permit_npwp_style=0,
+    )
+    _set(
+        e,
+        "unlinked_split",
+        has_nib=True,
+        has_npwp=True,
+        reg_ids=NIB,
+        has_payroll=True,
+        pay_file=1,
+        pay_ids=NPWP,
+        pay_npwp_style=2,
+        **no_permit,
+    )
+    _set(
+        e,
+        "npwp_15_16",
+        has_nib=False,
+        has_npwp=True,
+        reg_npwp_style=0,
+        has_payroll=True,
+        pay_file=1,
+        pay_ids=NPWP,
+        pay_npwp_style=1,
+        **no_permit,
+    )
+    for role in (
+        "pds_tk_new_hires",
+        "pds_tk_other_employer",
+        "pds_tk_nonaktif_participant",
+        "pds_upah",
+        "jp_cap",
+        "two_jobs_registered",
+        "late_register",
+        "deactivated",
+        "bad_registry_row",
+    ):
         _set(e, role, has_payroll=True)
     _set(e, "nik_typo_matched", has_payroll=True, pay_file=1)
     _set(e, "nik_typo_no_birthdate", has_payroll=True, pay_file=2, has_npwp=True, pay_ids=NPWP)
     _set(e, "kbli_unknown", reg_kbli_missing=True, has_payroll=True, **no_permit)
-    _set(e, "pds_program_missing_jp", scale=3, reg_scale=3, permit_scale=3,
-         programs=ref.JKK | ref.JKM | ref.JHT | ref.JKP, size=120, has_payroll=False)
-    _set(e, "pds_program_scale_from_permit", scale=1, reg_scale=1, permit_scale=2,
-         programs=ref.JKK | ref.JKM | ref.JHT, **aktif_permit, has_payroll=False)
-    _set(e, "pds_program_no_scale", reg_scale=-1, programs=ref.JKK, **no_permit,
-         has_payroll=False)
-    _set(e, "mikro_programs_ok", scale=0, reg_scale=0, permit_scale=0, size=4,
-         programs=ref.JKK | ref.JKM, has_payroll=True)
+    _set(
+        e,
+        "pds_program_missing_jp",
+        scale=3,
+        reg_scale=3,
+        permit_scale=3,
+        programs=ref.JKK | ref.JKM | ref.JHT | ref.JKP,
+        size=120,
+        has_payroll=False,
+    )
+    _set(
+        e,
+        "pds_program_scale_from_permit",
+        scale=1,
+        reg_scale=1,
+        permit_scale=2,
+        programs=ref.JKK | ref.JKM | ref.JHT,
+        **aktif_permit,
+        has_payroll=False,
+    )
+    _set(e, "pds_program_no_scale", reg_scale=-1, programs=ref.JKK, **no_permit, has_payroll=False)
+    _set(
+        e,
+        "mikro_programs_ok",
+        scale=0,
+        reg_scale=0,
+        permit_scale=0,
+        size=4,
+        programs=ref.JKK | ref.JKM,
+        has_payroll=True,
+    )
     _set(e, "multi_npp", has_nib=True, has_npwp=True, n_npp=2, has_payroll=True)
     _set(e, "proyek", contractor=True, n_permits=3, kbli="41011", has_payroll=True)
     _set(e, "proyek_multi", contractor=True, n_permits=2, kbli="42101", has_payroll=False)
     last = ctx.window.size - 1
-    _set(e, "late_register", reg_from=last, registered_on=ctx.window.month(last)
-         .astype("datetime64[D]") + 4)
+    _set(e, "late_register", reg_from=last, registered_on=ctx.window.month(last).astype("datetime64[D]") + 4)
     _set(e, "deactivated", dereg_at=last)
-    _set(e, "late_payroll", **unregistered, **no_permit, has_payroll=True, payroll_late=True,
-         pay_file=1)
-    _set(e, "xlsx_sinar", name="PT Sinar Kahayan Sejahtera", has_payroll=True, pay_file=5,
-         has_nib=True, has_npwp=True, pay_ids=NPWP, pay_npwp_style=1, size=12, scale=1,
-         reg_scale=1, permit_scale=1, regency="62.71")
-    _set(e, "xlsx_barito", name="CV Barito Makmur", **unregistered, has_payroll=True,
-         pay_file=6, pay_ids=NIB, size=9, scale=1, permit_scale=1,
-         regency="62.05", **aktif_permit)
-    _set(e, "cp1252_perez", name="CV Pérez Bersaudara", has_payroll=True, pay_file=4,
-         has_nib=True, has_npwp=True, pay_ids=NIB | NPWP, scale=1, reg_scale=1, permit_scale=1,
-         size=8, regency="62.71")
+    _set(e, "late_payroll", **unregistered, **no_permit, has_payroll=True, payroll_late=True, pay_file=1)
+    _set(
+        e,
+        "xlsx_sinar",
+        name="PT Sinar Kahayan Sejahtera",
+        has_payroll=True,
+        pay_file=5,
+        has_nib=True,
+        has_npwp=True,
+        pay_ids=NPWP,
+        pay_npwp_style=1,
+        size=12,
+        scale=1,
+        reg_scale=1,
+        permit_scale=1,
+        regency="62.71",
+    )
+    _set(
+        e,
+        "xlsx_barito",
+        name="CV Barito Makmur",
+        **unregistered,
+        has_payroll=True,
+        pay_file=6,
+        pay_ids=NIB,
+        size=9,
+        scale=1,
+        permit_scale=1,
+        regency="62.05",
+        **aktif_permit,
+    )
+    _set(
+        e,
+        "cp1252_perez",
+        name="CV Pérez Bersaudara",
+        has_payroll=True,
+        pay_file=4,
+        has_nib=True,
+        has_npwp=True,
+        pay_ids=NIB | NPWP,
+        scale=1,
+        reg_scale=1,
+        permit_scale=1,
+        size=8,
+        regency="62.71",
+    )
     # A clean employer keeps the programs its (possibly changed) scale requires.
     for role in ("pwbd_payroll", "xlsx_sinar", "xlsx_barito", "cp1252_perez", "multi_npp"):
         mask = e.role.to_numpy() == ROLE[role]
@@ -325,8 +460,13 @@ def _owner_niks(ctx: Context, e: pd.DataFrame) -> pd.Series:
         regency = e.regency.to_numpy()[mask]
         birth = np.datetime64("1975-01-01") + rng.integers(0, 9000, count).astype("timedelta64[D]")
         birth = _avoid_feb29(birth)
-        nik = ids.nik_numbers(_pprr(regency), _districts(rng, ctx, regency), birth,
-                              rng.random(count) < 0.3, rng.integers(1, 10_000, count))
+        nik = ids.nik_numbers(
+            _pprr(regency),
+            _districts(rng, ctx, regency),
+            birth,
+            rng.random(count) < 0.3,
+            rng.integers(1, 10_000, count),
+        )
         out[mask] = ids.digits(ctx.niks.claim(nik), 16).to_numpy()
     return out
 
@@ -339,6 +479,7 @@ def _force_normal_contractors(e: pd.DataFrame) -> None:
 
 
 # --- workers ----------------------------------------------------------------------------------
+
 
 def _workers(rng: np.random.Generator, ctx: Context, e: pd.DataFrame, number: int) -> pd.DataFrame:
     size = e["size"].to_numpy()
@@ -362,15 +503,15 @@ def _tenure(rng: np.random.Generator, w: pd.DataFrame, clean: np.ndarray, window
     m, kind = len(w), w.kind.to_numpy()
     leave0 = rng.geometric(0.012, m) - 1
     leave0 = np.where((leave0 >= window) | clean, NEVER, leave0)
-    w["hire"] = np.where(kind == 0, -rng.integers(1, 120, m),
-                         np.where(kind == 1, -rng.integers(13, 120, m),
-                                  rng.integers(0, window, m)))
-    w["leave"] = np.where(kind == 0, leave0,
-                          np.where(kind == 1, -rng.integers(1, 13, m), NEVER))
+    w["hire"] = np.where(
+        kind == 0,
+        -rng.integers(1, 120, m),
+        np.where(kind == 1, -rng.integers(13, 120, m), rng.integers(0, window, m)),
+    )
+    w["leave"] = np.where(kind == 0, leave0, np.where(kind == 1, -rng.integers(1, 13, m), NEVER))
 
 
-def _registration_lag(rng: np.random.Generator, w: pd.DataFrame, e: pd.DataFrame,
-                      clean: np.ndarray) -> None:
+def _registration_lag(rng: np.random.Generator, w: pd.DataFrame, e: pd.DataFrame, clean: np.ndarray) -> None:
     """Most workers are registered when hired; a few a month late, a very few never."""
     m = len(w)
     hire = w.hire.to_numpy()
@@ -384,22 +525,22 @@ def _registration_lag(rng: np.random.Generator, w: pd.DataFrame, e: pd.DataFrame
     w["force_nonaktif"] = False
 
 
-def _persons(rng: np.random.Generator, ctx: Context, w: pd.DataFrame, e: pd.DataFrame,
-             number: int) -> None:
+def _persons(rng: np.random.Generator, ctx: Context, w: pd.DataFrame, e: pd.DataFrame, number: int) -> None:
     m = len(w)
     female = rng.random(m) < 0.42
     first = np.where(female, rng.choice(ref.FEMALE_FIRST, m), rng.choice(ref.MALE_FIRST, m))
     two = rng.random(m) < 0.3
-    name = (pd.Series(first) + " " + pd.Series(rng.choice(ref.LAST, m))
-            + pd.Series(np.where(two, " ", "")) + pd.Series(np.where(two, rng.choice(ref.LAST, m),
-                                                                       "")))
-    birth = _avoid_feb29(np.datetime64("1967-01-01")
-                         + rng.integers(0, 14_600, m).astype("timedelta64[D]"))
+    name = (
+        pd.Series(first)
+        + " "
+        + pd.Series(rng.choice(ref.LAST, m))
+        + pd.Series(np.where(two, " ", ""))
+        + pd.Series(np.where(two, rng.choice(ref.LAST, m), ""))
+    )
+    birth = _avoid_feb29(np.datetime64("1967-01-01") + rng.integers(0, 14_600, m).astype("timedelta64[D]"))
     all_regencies = np.array(ctx.regions.regencies)
-    home = np.where(rng.random(m) < 0.8, e.regency.to_numpy()[w.ent.to_numpy()],
-                    rng.choice(all_regencies, m))
-    nik = ids.nik_numbers(_pprr(home), _districts(rng, ctx, home), birth, female,
-                          rng.integers(1, 10_000, m))
+    home = np.where(rng.random(m) < 0.8, e.regency.to_numpy()[w.ent.to_numpy()], rng.choice(all_regencies, m))
+    nik = ids.nik_numbers(_pprr(home), _districts(rng, ctx, home), birth, female, rng.integers(1, 10_000, m))
     w["female"] = female
     w["name"] = name.to_numpy()
     w["birth"] = birth
@@ -410,8 +551,7 @@ def _persons(rng: np.random.Generator, ctx: Context, w: pd.DataFrame, e: pd.Data
     w["part_name"] = name.str.upper().where(rng.random(m) < 0.8, name).to_numpy()
     w["pay_nik"] = w.nik.to_numpy()
     w["nik_style"] = (rng.random(m) < 0.02).astype(np.int8)
-    w["emp_type"] = rng.choice(["PKWTT", "PKWT", "HARIAN", "BORONGAN"], m,
-                               p=[0.55, 0.3, 0.1, 0.05])
+    w["emp_type"] = rng.choice(["PKWTT", "PKWT", "HARIAN", "BORONGAN"], m, p=[0.55, 0.3, 0.1, 0.05])
 
 
 def _name_variant(name: pd.Series, variant: np.ndarray) -> pd.Series:
@@ -471,8 +611,10 @@ def _off_the_line(reported: np.ndarray, gross: np.ndarray) -> np.ndarray:
 
 # --- planted cases that concern particular workers --------------------------------------------
 
-def _first_workers(w: pd.DataFrame, e: pd.DataFrame, role: str, k: int,
-                   extra: np.ndarray | None = None) -> np.ndarray:
+
+def _first_workers(
+    w: pd.DataFrame, e: pd.DataFrame, role: str, k: int, extra: np.ndarray | None = None
+) -> np.ndarray:
     """Positions of the first k long-standing workers of every employer with the role."""
     ent = w.ent.to_numpy()
     eligible = (e.role.to_numpy()[ent] == ROLE[role]) & (w.kind.to_numpy() == 0)
@@ -490,8 +632,7 @@ def _nth(idx: np.ndarray, w: pd.DataFrame, n: int) -> np.ndarray:
     return idx[rank == n]
 
 
-def _worker_roles(rng: np.random.Generator, ctx: Context, e: pd.DataFrame,
-                  w: pd.DataFrame) -> None:
+def _worker_roles(rng: np.random.Generator, ctx: Context, e: pd.DataFrame, w: pd.DataFrame) -> None:
     _unregistered_workers(w, e)
     _under_reported(rng, w, e)
     _typos(ctx, w, e)
@@ -541,15 +682,19 @@ def _typos(ctx: Context, w: pd.DataFrame, e: pd.DataFrame) -> None:
 def _borrowed_persons(rng: np.random.Generator, w: pd.DataFrame, e: pd.DataFrame) -> None:
     """People who also appear at another employer, registered there."""
     ent = w.ent.to_numpy()
-    donor_ok = ((e.role.to_numpy()[ent] == NORMAL) & (w.kind.to_numpy() == 0)
-                & (w.part_from.to_numpy() <= 0) & (w.leave.to_numpy() == NEVER)
-                & (e.reg_from.to_numpy()[ent] == BEFORE) & (e.dereg_at.to_numpy()[ent] == NEVER))
+    donor_ok = (
+        (e.role.to_numpy()[ent] == NORMAL)
+        & (w.kind.to_numpy() == 0)
+        & (w.part_from.to_numpy() <= 0)
+        & (w.leave.to_numpy() == NEVER)
+        & (e.reg_from.to_numpy()[ent] == BEFORE)
+        & (e.dereg_at.to_numpy()[ent] == NEVER)
+    )
     donors = np.flatnonzero(donor_ok)
     if len(donors) == 0:
         return
     person = ["nik", "name", "birth", "female", "part_name", "pay_name", "person"]
-    for role, k, registered_here in (("pds_tk_other_employer", 2, False),
-                                     ("two_jobs_registered", 1, True)):
+    for role, k, registered_here in (("pds_tk_other_employer", 2, False), ("two_jobs_registered", 1, True)):
         takers = _first_workers(w, e, role, k)
         if len(takers) == 0:
             continue
@@ -586,8 +731,20 @@ def _multi_npp(w: pd.DataFrame, e: pd.DataFrame) -> None:
 # --- construction permits ---------------------------------------------------------------------
 
 PROJECT_WORKS = np.array(["Pembangunan", "Rehabilitasi", "Peningkatan", "Pemeliharaan"])
-PROJECT_OBJECTS = np.array(["Jalan Desa", "Gedung Sekolah", "Jembatan", "Puskesmas", "Kantor",
-                            "Gudang", "Pasar", "Drainase", "Dermaga", "Rumah Dinas"])
+PROJECT_OBJECTS = np.array(
+    [
+        "Jalan Desa",
+        "Gedung Sekolah",
+        "Jembatan",
+        "Puskesmas",
+        "Kantor",
+        "Gudang",
+        "Pasar",
+        "Drainase",
+        "Dermaga",
+        "Rumah Dinas",
+    ]
+)
 
 
 def _construction(rng: np.random.Generator, ctx: Context, e: pd.DataFrame) -> pd.DataFrame:
@@ -600,11 +757,21 @@ def _construction(rng: np.random.Generator, ctx: Context, e: pd.DataFrame) -> pd
     registered = rng.random(n) < 0.75
     declared = np.where(rng.random(n) < 0.1, -1, rng.integers(8, 250, n))
     start, months, registered, declared = _construction_roles(
-        rng, e.role.to_numpy()[ent], k, window, start, months, registered, declared)
+        rng, e.role.to_numpy()[ent], k, window, start, months, registered, declared
+    )
     value = np.clip(np.rint(np.exp(rng.normal(np.log(1.5e9), 1.0, n)) / 1e6), 150, 40_000) * 1e6
-    c = pd.DataFrame({"ent": ent, "k": k, "start_m": start, "end_m": start + months - 1,
-                      "months": months, "registered": registered, "declared": declared,
-                      "value": value.astype(np.int64)})
+    c = pd.DataFrame(
+        {
+            "ent": ent,
+            "k": k,
+            "start_m": start,
+            "end_m": start + months - 1,
+            "months": months,
+            "registered": registered,
+            "declared": declared,
+            "value": value.astype(np.int64),
+        }
+    )
     first = ctx.window.month(c.start_m.to_numpy()).astype("datetime64[D]")
     last = ctx.window.month(c.end_m.to_numpy()).astype("datetime64[D]")
     c["start_on"] = first + rng.integers(0, 28, n).astype("timedelta64[D]")
@@ -616,28 +783,42 @@ def _construction(rng: np.random.Generator, ctx: Context, e: pd.DataFrame) -> pd
     spk = "SPK/" + pprr + "/" + year.astype(str) + "/" + ids.digits(serial, 7)
     pbg = "PBG-" + pprr + "-" + ids.digits(serial, 7) + "-" + year.astype(str)
     c["permit_number"] = spk.where(serial % 3 > 0, pbg).to_numpy()
-    c["project_name"] = (pd.Series(rng.choice(PROJECT_WORKS, n)) + " "
-                         + pd.Series(rng.choice(PROJECT_OBJECTS, n)) + " Paket "
-                         + pd.Series(k + 1).astype(str)).to_numpy()
-    c["registration_number"] = ("PRJ" + ids.digits(ids.permute(g * 4 + k, 10**9,
-                                                               ctx.salt("prj")), 9)).to_numpy()
+    c["project_name"] = (
+        pd.Series(rng.choice(PROJECT_WORKS, n))
+        + " "
+        + pd.Series(rng.choice(PROJECT_OBJECTS, n))
+        + " Paket "
+        + pd.Series(k + 1).astype(str)
+    ).to_numpy()
+    c["registration_number"] = (
+        "PRJ" + ids.digits(ids.permute(g * 4 + k, 10**9, ctx.salt("prj")), 9)
+    ).to_numpy()
     return c
 
 
-def _construction_roles(rng: np.random.Generator, role: np.ndarray, k: np.ndarray, window: int,
-                        start: np.ndarray, months: np.ndarray, registered: np.ndarray,
-                        declared: np.ndarray) -> tuple[np.ndarray, ...]:
+def _construction_roles(
+    rng: np.random.Generator,
+    role: np.ndarray,
+    k: np.ndarray,
+    window: int,
+    start: np.ndarray,
+    months: np.ndarray,
+    registered: np.ndarray,
+    declared: np.ndarray,
+) -> tuple[np.ndarray, ...]:
     """Permits of planted contractors: active over the whole window, or wholly outside it."""
     n = len(role)
     lead = rng.integers(0, 6, n)
     span = window + lead  # months needed to reach the end of the window from start = -lead
     whole = span + (span % 2 == 0) + 2 * rng.integers(0, 3, n)
-    across = ((role == ROLE["pwbd_contractor"]) | (role == ROLE["proyek_multi"])
-              | ((role == ROLE["proyek"]) & (k < 2)))
+    across = (
+        (role == ROLE["pwbd_contractor"])
+        | (role == ROLE["proyek_multi"])
+        | ((role == ROLE["proyek"]) & (k < 2))
+    )
     start = np.where(across, -lead, start)
     months = np.where(across, whole, months)
-    before = ((role == ROLE["contractor_inactive"]) & (k == 0)) | ((role == ROLE["proyek"])
-                                                                    & (k == 2))
+    before = ((role == ROLE["contractor_inactive"]) & (k == 0)) | ((role == ROLE["proyek"]) & (k == 2))
     start = np.where(before, -months - 1 - lead, start)
     after = (role == ROLE["contractor_inactive"]) & (k == 1)
     start = np.where(after, window + lead, start)

@@ -30,9 +30,14 @@ class PeriodRecords:
     projects: pd.DataFrame
 
     def frames(self) -> dict[str, pd.DataFrame]:
-        return {"employers": self.employers, "participants": self.participants,
-                "payroll": self.payroll, "business": self.business,
-                "construction": self.construction, "projects": self.projects}
+        return {
+            "employers": self.employers,
+            "participants": self.participants,
+            "payroll": self.payroll,
+            "business": self.business,
+            "construction": self.construction,
+            "projects": self.projects,
+        }
 
 
 def registry_state(chunk: Chunk, t: int) -> np.ndarray:
@@ -79,22 +84,26 @@ def _employers(chunk: Chunk, state: np.ndarray) -> pd.DataFrame:
     style = np.where(slot == 1, 1, sub.reg_npwp_style.to_numpy())
     npwp = npwp_text(sub, style)
     scale = sub.reg_scale.to_numpy()
-    return pd.DataFrame({
-        "ent": ent, "slot": slot,
-        "npp": np.where(slot == 1, sub.npp1, sub.npp0),
-        "nib": sub.nib.where(carried & NIB > 0, None).to_numpy(),
-        "npwp": npwp.where(carried & NPWP > 0, None).to_numpy(),
-        "has_nib": carried & NIB > 0, "has_npwp": carried & NPWP > 0,
-        "employer_name": sub.name.to_numpy(),
-        "regency_code": sub.regency.to_numpy(),
-        "kbli": sub.kbli.where(~sub.reg_kbli_missing, None).to_numpy(),
-        "scale": pd.Series(ref.SCALES[np.maximum(scale, 0)]).where(scale >= 0, None).to_numpy(),
-        "programs": sub.programs.to_numpy(),
-        "programs_text": None,
-        "status": np.where(state[ent] == 1, "AKTIF", "NONAKTIF"),
-        "registered_on": sub.registered_on.to_numpy(),
-        "bad": None,
-    })
+    return pd.DataFrame(
+        {
+            "ent": ent,
+            "slot": slot,
+            "npp": np.where(slot == 1, sub.npp1, sub.npp0),
+            "nib": sub.nib.where(carried & NIB > 0, None).to_numpy(),
+            "npwp": npwp.where(carried & NPWP > 0, None).to_numpy(),
+            "has_nib": carried & NIB > 0,
+            "has_npwp": carried & NPWP > 0,
+            "employer_name": sub.name.to_numpy(),
+            "regency_code": sub.regency.to_numpy(),
+            "kbli": sub.kbli.where(~sub.reg_kbli_missing, None).to_numpy(),
+            "scale": pd.Series(ref.SCALES[np.maximum(scale, 0)]).where(scale >= 0, None).to_numpy(),
+            "programs": sub.programs.to_numpy(),
+            "programs_text": None,
+            "status": np.where(state[ent] == 1, "AKTIF", "NONAKTIF"),
+            "registered_on": sub.registered_on.to_numpy(),
+            "bad": None,
+        }
+    )
 
 
 def _participants(ctx: Context, chunk: Chunk, state: np.ndarray, t: int) -> pd.DataFrame:
@@ -107,17 +116,20 @@ def _participants(ctx: Context, chunk: Chunk, state: np.ndarray, t: int) -> pd.D
     employer_active = (state[sent] == 1) | e.orphan.to_numpy()[sent]
     aktif = employer_active & (t < sub.leave.to_numpy()) & ~sub.force_nonaktif.to_numpy()
     slot = sub.slot.to_numpy()
-    return pd.DataFrame({
-        "ent": sent, "slot": slot,
-        "kpj": ids.kpj(sub.person.to_numpy(), ctx.salt("kpj")).to_numpy(),
-        "nik": ids.digits(sub.nik.to_numpy(), 16).to_numpy(),
-        "full_name": sub.part_name.to_numpy(),
-        "birth_date": sub.birth.to_numpy(),
-        "npp": np.where(slot == 1, e.npp1.to_numpy()[sent], e.npp0.to_numpy()[sent]),
-        "reported_wage": sub.reported.to_numpy().astype(float),
-        "status": np.where(aktif, "AKTIF", "NONAKTIF"),
-        "bad": None,
-    })
+    return pd.DataFrame(
+        {
+            "ent": sent,
+            "slot": slot,
+            "kpj": ids.kpj(sub.person.to_numpy(), ctx.salt("kpj")).to_numpy(),
+            "nik": ids.digits(sub.nik.to_numpy(), 16).to_numpy(),
+            "full_name": sub.part_name.to_numpy(),
+            "birth_date": sub.birth.to_numpy(),
+            "npp": np.where(slot == 1, e.npp1.to_numpy()[sent], e.npp0.to_numpy()[sent]),
+            "reported_wage": sub.reported.to_numpy().astype(float),
+            "status": np.where(aktif, "AKTIF", "NONAKTIF"),
+            "bad": None,
+        }
+    )
 
 
 def _payroll(ctx: Context, chunk: Chunk, t: int, rng: np.random.Generator) -> pd.DataFrame:
@@ -143,12 +155,12 @@ def _payroll(ctx: Context, chunk: Chunk, t: int, rng: np.random.Generator) -> pd
     return pd.concat(parts, ignore_index=True)
 
 
-def _some_ordinary(e: pd.DataFrame, rng: np.random.Generator, share: float,
-                   files: tuple[int, ...]) -> np.ndarray:
+def _some_ordinary(
+    e: pd.DataFrame, rng: np.random.Generator, share: float, files: tuple[int, ...]
+) -> np.ndarray:
     """A few ordinary employers, at least one. Ordinary employers carry all their identifiers
     in the registry, so extra rows in their payroll identifiers never change what is linked."""
-    ok = ((e.role.to_numpy() == NORMAL) & e.has_payroll.to_numpy()
-          & np.isin(e.pay_file.to_numpy(), files))
+    ok = (e.role.to_numpy() == NORMAL) & e.has_payroll.to_numpy() & np.isin(e.pay_file.to_numpy(), files)
     candidates = np.flatnonzero(ok)
     if len(candidates) == 0:
         return candidates
@@ -156,32 +168,37 @@ def _some_ordinary(e: pd.DataFrame, rng: np.random.Generator, share: float,
     return rng.choice(candidates, min(count, len(candidates)), replace=False)
 
 
-def _payroll_rows(ctx: Context, e: pd.DataFrame, w: pd.DataFrame, t: int,
-                  file: int | None) -> pd.DataFrame:
+def _payroll_rows(ctx: Context, e: pd.DataFrame, w: pd.DataFrame, t: int, file: int | None) -> pd.DataFrame:
     ent = w.ent.to_numpy()
     sub = e.iloc[ent].reset_index(drop=True)
     carried = sub.pay_ids.to_numpy()
     npwp = npwp_text(sub, sub.pay_npwp_style.to_numpy())
-    return pd.DataFrame({
-        "ent": ent,
-        "file": sub.pay_file.to_numpy() if file is None else np.full(len(w), file),
-        "period": ctx.window.label(t),
-        "nib": sub.nib.where(carried & NIB > 0, None).to_numpy(),
-        "npwp": npwp.where(carried & NPWP > 0, None).to_numpy(),
-        "has_nib": carried & NIB > 0, "has_npwp": carried & NPWP > 0,
-        "employer_name": sub.name.to_numpy(),
-        "nik": ids.digits(w.pay_nik.to_numpy(), 16).to_numpy(),
-        "nik_style": w.nik_style.to_numpy(),
-        "full_name": w.pay_name.to_numpy(),
-        # File 02 has no birth-date column: what it does not say cannot be matched on.
-        "birth_date": np.where(sub.pay_file.to_numpy() == 2 if file is None else file == 2,
-                               np.datetime64("NaT"), w.birth.to_numpy()),
-        "wage": w.gross.to_numpy().astype(float),
-        "wage_text": None,
-        "work_regency_code": sub.regency.to_numpy(),
-        "employment_type": w.emp_type.to_numpy(),
-        "bad": None,
-    })
+    return pd.DataFrame(
+        {
+            "ent": ent,
+            "file": sub.pay_file.to_numpy() if file is None else np.full(len(w), file),
+            "period": ctx.window.label(t),
+            "nib": sub.nib.where(carried & NIB > 0, None).to_numpy(),
+            "npwp": npwp.where(carried & NPWP > 0, None).to_numpy(),
+            "has_nib": carried & NIB > 0,
+            "has_npwp": carried & NPWP > 0,
+            "employer_name": sub.name.to_numpy(),
+            "nik": ids.digits(w.pay_nik.to_numpy(), 16).to_numpy(),
+            "nik_style": w.nik_style.to_numpy(),
+            "full_name": w.pay_name.to_numpy(),
+            # File 02 has no birth-date column: what it does not say cannot be matched on.
+            "birth_date": np.where(
+                sub.pay_file.to_numpy() == 2 if file is None else file == 2,
+                np.datetime64("NaT"),
+                w.birth.to_numpy(),
+            ),
+            "wage": w.gross.to_numpy().astype(float),
+            "wage_text": None,
+            "work_regency_code": sub.regency.to_numpy(),
+            "employment_type": w.emp_type.to_numpy(),
+            "bad": None,
+        }
+    )
 
 
 def _business(chunk: Chunk) -> pd.DataFrame:
@@ -189,21 +206,25 @@ def _business(chunk: Chunk) -> pd.DataFrame:
     sub = e.loc[e.has_permit.to_numpy()].reset_index()
     carried = sub.permit_ids.to_numpy()
     declared = sub.declared.to_numpy().astype(float)
-    return pd.DataFrame({
-        "ent": sub["index"].to_numpy(),
-        "nib": sub.nib.to_numpy(),
-        "npwp": npwp_text(sub, sub.permit_npwp_style.to_numpy())
-        .where(carried & NPWP > 0, None).to_numpy(),
-        "has_nib": True, "has_npwp": carried & NPWP > 0,
-        "business_name": sub.name.to_numpy(),
-        "kbli": sub.kbli.to_numpy(),
-        "regency_code": sub.regency.to_numpy(),
-        "scale": ref.SCALES[sub.permit_scale.to_numpy()],
-        "declared_workers": np.where(declared < 0, np.nan, declared),
-        "issued_on": sub.issued_on.to_numpy(),
-        "status": sub.permit_status.to_numpy(),
-        "bad": None,
-    })
+    return pd.DataFrame(
+        {
+            "ent": sub["index"].to_numpy(),
+            "nib": sub.nib.to_numpy(),
+            "npwp": npwp_text(sub, sub.permit_npwp_style.to_numpy())
+            .where(carried & NPWP > 0, None)
+            .to_numpy(),
+            "has_nib": True,
+            "has_npwp": carried & NPWP > 0,
+            "business_name": sub.name.to_numpy(),
+            "kbli": sub.kbli.to_numpy(),
+            "regency_code": sub.regency.to_numpy(),
+            "scale": ref.SCALES[sub.permit_scale.to_numpy()],
+            "declared_workers": np.where(declared < 0, np.nan, declared),
+            "issued_on": sub.issued_on.to_numpy(),
+            "status": sub.permit_status.to_numpy(),
+            "bad": None,
+        }
+    )
 
 
 def _construction(chunk: Chunk) -> pd.DataFrame:
@@ -212,34 +233,39 @@ def _construction(chunk: Chunk) -> pd.DataFrame:
     has_nib = e.has_nib.to_numpy()[ent]
     declared = c.declared.to_numpy().astype(float)
     # A single identifier per permit: construction permits never link NIB and NPWP by themselves.
-    return pd.DataFrame({
-        "ent": ent,
-        "permit_number": c.permit_number.to_numpy(),
-        "project_name": c.project_name.to_numpy(),
-        "contractor_nib": np.where(has_nib, e.nib.to_numpy()[ent], None),
-        "contractor_npwp": np.where(has_nib, None, e.npwp16.to_numpy()[ent]),
-        "has_nib": has_nib, "has_npwp": ~has_nib,
-        "contractor_name": e.name.to_numpy()[ent],
-        "regency_code": e.regency.to_numpy()[ent],
-        "contract_value": c.value.to_numpy().astype(float),
-        "value_text": None,
-        "start_on": c.start_on.to_numpy(),
-        "end_on": c.end_on.to_numpy(),
-        "start_m": c.start_m.to_numpy(), "end_m": c.end_m.to_numpy(),
-        "months": c.months.to_numpy(),
-        "declared_workers": np.where(declared < 0, np.nan, declared),
-        "bad": None,
-    })
+    return pd.DataFrame(
+        {
+            "ent": ent,
+            "permit_number": c.permit_number.to_numpy(),
+            "project_name": c.project_name.to_numpy(),
+            "contractor_nib": np.where(has_nib, e.nib.to_numpy()[ent], None),
+            "contractor_npwp": np.where(has_nib, None, e.npwp16.to_numpy()[ent]),
+            "has_nib": has_nib,
+            "has_npwp": ~has_nib,
+            "contractor_name": e.name.to_numpy()[ent],
+            "regency_code": e.regency.to_numpy()[ent],
+            "contract_value": c.value.to_numpy().astype(float),
+            "value_text": None,
+            "start_on": c.start_on.to_numpy(),
+            "end_on": c.end_on.to_numpy(),
+            "start_m": c.start_m.to_numpy(),
+            "end_m": c.end_m.to_numpy(),
+            "months": c.months.to_numpy(),
+            "declared_workers": np.where(declared < 0, np.nan, declared),
+            "bad": None,
+        }
+    )
 
 
 def _projects(chunk: Chunk) -> pd.DataFrame:
     c = chunk.construction
     reg = c.loc[c.registered.to_numpy()]
-    return pd.DataFrame({
-        "ent": reg.ent.to_numpy(),
-        "permit_number": reg.permit_number.to_numpy(),
-        "project_registration_number": reg.registration_number.to_numpy(),
-        "registered_on": (reg.start_on.to_numpy() + np.timedelta64(9, "D")),
-        "bad": None,
-    })
-
+    return pd.DataFrame(
+        {
+            "ent": reg.ent.to_numpy(),
+            "permit_number": reg.permit_number.to_numpy(),
+            "project_registration_number": reg.registration_number.to_numpy(),
+            "registered_on": (reg.start_on.to_numpy() + np.timedelta64(9, "D")),
+            "bad": None,
+        }
+    )

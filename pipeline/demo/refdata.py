@@ -35,12 +35,16 @@ JKK_BP_BY_SECTION = {
 JKK_BP_UNKNOWN = 89
 
 # JP wage cap by the month it takes effect (DOMAIN.md; the two newest are what the contract names).
-JP_CAPS = (("2023-03", 9_559_600), ("2024-03", 10_042_300), ("2025-03", 10_547_400),
-           ("2026-03", 11_086_300))
+JP_CAPS = (("2023-03", 9_559_600), ("2024-03", 10_042_300), ("2025-03", 10_547_400), ("2026-03", 11_086_300))
 
 # Construction JKK + JKM by slice of the contract value: (upper bound, JKK bp, JKM bp).
-CONSTRUCTION_SLICES = ((100_000_000, 21, 3), (500_000_000, 17, 2), (1_000_000_000, 13, 2),
-                       (5_000_000_000, 11, 1), (None, 9, 1))
+CONSTRUCTION_SLICES = (
+    (100_000_000, 21, 3),
+    (500_000_000, 17, 2),
+    (1_000_000_000, 13, 2),
+    (5_000_000_000, 11, 1),
+    (None, 9, 1),
+)
 
 # Provincial minimum wage (UMP) by (province, year): Kalimantan Tengah, from DOMAIN.md, as in the
 # product's reference data (pipeline/reference/minimum_wages.csv). Other provinces have no figure
@@ -50,10 +54,18 @@ UMP = {("62", 2024): 3_261_616, ("62", 2025): 3_473_621, ("62", 2026): 3_686_138
 # Where demo employers are: mostly Kalimantan Tengah, some Jawa Barat, a few in Kalimantan Selatan
 # (a province with no UMP above, so PWBD estimates there are 0).
 EMPLOYER_REGENCIES = {
-    "62.71": 0.18, "62.02": 0.14, "62.01": 0.10, "62.03": 0.07,
-    **dict.fromkeys(["62.04", "62.05", "62.06", "62.07", "62.08", "62.09", "62.10", "62.11",
-                     "62.12", "62.13"], 0.036),
-    "32.15": 0.05, "32.16": 0.04, "32.73": 0.03, "63.71": 0.02, "63.72": 0.01,
+    "62.71": 0.18,
+    "62.02": 0.14,
+    "62.01": 0.10,
+    "62.03": 0.07,
+    **dict.fromkeys(
+        ["62.04", "62.05", "62.06", "62.07", "62.08", "62.09", "62.10", "62.11", "62.12", "62.13"], 0.036
+    ),
+    "32.15": 0.05,
+    "32.16": 0.04,
+    "32.73": 0.03,
+    "63.71": 0.02,
+    "63.72": 0.01,
 }
 # Regencies the labour-force survey covers: all of Kalimantan Tengah and four in Jawa Barat, one
 # of which (32.04) has no demo employers at all.
@@ -65,18 +77,62 @@ UNKNOWN_REGENCY = "62.99"
 
 # KBLI 2020 codes with a weight; plantations and palm-oil mills dominate Kalimantan Tengah.
 KBLI_WEIGHTS = {
-    "01262": 14, "01130": 3, "02120": 2, "05100": 3, "08101": 1, "10431": 6, "16101": 3,
-    "10710": 3, "35101": 1, "38110": 1, "41011": 4, "42101": 2, "43211": 1, "47111": 12,
-    "46491": 5, "47730": 3, "45201": 4, "49431": 4, "52101": 2, "55110": 3, "56101": 8,
-    "62019": 1, "64131": 2, "68111": 1, "69101": 1, "80100": 2, "81210": 2, "85101": 3,
-    "86103": 2, "93119": 1, "96021": 3, "94990": 1,
+    "01262": 14,
+    "01130": 3,
+    "02120": 2,
+    "05100": 3,
+    "08101": 1,
+    "10431": 6,
+    "16101": 3,
+    "10710": 3,
+    "35101": 1,
+    "38110": 1,
+    "41011": 4,
+    "42101": 2,
+    "43211": 1,
+    "47111": 12,
+    "46491": 5,
+    "47730": 3,
+    "45201": 4,
+    "49431": 4,
+    "52101": 2,
+    "55110": 3,
+    "56101": 8,
+    "62019": 1,
+    "64131": 2,
+    "68111": 1,
+    "69101": 1,
+    "80100": 2,
+    "81210": 2,
+    "85101": 3,
+    "86103": 2,
+    "93119": 1,
+    "96021": 3,
+    "94990": 1,
 }
 
 _SECTION_RANGES = (
-    (1, 3, "A"), (5, 9, "B"), (10, 33, "C"), (35, 35, "D"), (36, 39, "E"), (41, 43, "F"),
-    (45, 47, "G"), (49, 53, "H"), (55, 56, "I"), (58, 63, "J"), (64, 66, "K"), (68, 68, "L"),
-    (69, 75, "M"), (77, 82, "N"), (84, 84, "O"), (85, 85, "P"), (86, 88, "Q"), (90, 93, "R"),
-    (94, 96, "S"), (97, 98, "T"), (99, 99, "U"),
+    (1, 3, "A"),
+    (5, 9, "B"),
+    (10, 33, "C"),
+    (35, 35, "D"),
+    (36, 39, "E"),
+    (41, 43, "F"),
+    (45, 47, "G"),
+    (49, 53, "H"),
+    (55, 56, "I"),
+    (58, 63, "J"),
+    (64, 66, "K"),
+    (68, 68, "L"),
+    (69, 75, "M"),
+    (77, 82, "N"),
+    (84, 84, "O"),
+    (85, 85, "P"),
+    (86, 88, "Q"),
+    (90, 93, "R"),
+    (94, 96, "S"),
+    (97, 98, "T"),
+    (99, 99, "U"),
 )
 SECTORS = "ABCDEFGHIJKLMNOPQRSTU"
 
@@ -112,35 +168,182 @@ def ump(province: str, period: str) -> int | None:
 
 # Person names: Dayak, Banjar, Javanese and Sundanese flavours, all ASCII on purpose (accented
 # names are planted explicitly where an encoding is being exercised).
-MALE_FIRST = np.array([
-    "Agus", "Andi", "Budi", "Dedi", "Eko", "Fajar", "Hendra", "Imam", "Joko", "Kurniawan",
-    "Lukas", "Markus", "Nanang", "Oktavianus", "Petrus", "Rahmat", "Slamet", "Teguh", "Untung",
-    "Wahyu", "Yohanes", "Yusuf", "Ahmad", "Bambang", "Darmawan", "Gusti", "Herman", "Ilham",
-    "Ujang", "Asep", "Dadang", "Cecep", "Tingang", "Sahari", "Mikael", "Rudi", "Sugianto",
-])
-FEMALE_FIRST = np.array([
-    "Ani", "Dewi", "Endang", "Fitri", "Indah", "Kartini", "Lestari", "Maria", "Novi", "Putri",
-    "Rina", "Sari", "Siti", "Tuti", "Wulan", "Yuli", "Nur", "Eka", "Dian", "Ratna", "Yanti",
-    "Elisabet", "Marta", "Ningsih", "Euis", "Neneng", "Imas", "Enny", "Rosalina", "Veronika",
-])
-LAST = np.array([
-    "Santoso", "Wijaya", "Saputra", "Pratama", "Hidayat", "Kusuma", "Nugroho", "Setiawan",
-    "Lubis", "Siregar", "Simanjuntak", "Ngabut", "Dohong", "Tundan", "Bangas", "Rangkap",
-    "Jaya", "Lambung", "Sahay", "Riwut", "Anggraini", "Permana", "Sudrajat", "Gunawan",
-    "Rahayu", "Handayani", "Susanti", "Suryadi", "Purnomo", "Firmansyah", "Maulana", "Pane",
-    "Hakim", "Ramadhan", "Utami", "Sembiring", "Kamaruddin", "Arifin", "Hasibuan", "Lewis",
-])
+MALE_FIRST = np.array(
+    [
+        "Agus",
+        "Andi",
+        "Budi",
+        "Dedi",
+        "Eko",
+        "Fajar",
+        "Hendra",
+        "Imam",
+        "Joko",
+        "Kurniawan",
+        "Lukas",
+        "Markus",
+        "Nanang",
+        "Oktavianus",
+        "Petrus",
+        "Rahmat",
+        "Slamet",
+        "Teguh",
+        "Untung",
+        "Wahyu",
+        "Yohanes",
+        "Yusuf",
+        "Ahmad",
+        "Bambang",
+        "Darmawan",
+        "Gusti",
+        "Herman",
+        "Ilham",
+        "Ujang",
+        "Asep",
+        "Dadang",
+        "Cecep",
+        "Tingang",
+        "Sahari",
+        "Mikael",
+        "Rudi",
+        "Sugianto",
+    ]
+)
+FEMALE_FIRST = np.array(
+    [
+        "Ani",
+        "Dewi",
+        "Endang",
+        "Fitri",
+        "Indah",
+        "Kartini",
+        "Lestari",
+        "Maria",
+        "Novi",
+        "Putri",
+        "Rina",
+        "Sari",
+        "Siti",
+        "Tuti",
+        "Wulan",
+        "Yuli",
+        "Nur",
+        "Eka",
+        "Dian",
+        "Ratna",
+        "Yanti",
+        "Elisabet",
+        "Marta",
+        "Ningsih",
+        "Euis",
+        "Neneng",
+        "Imas",
+        "Enny",
+        "Rosalina",
+        "Veronika",
+    ]
+)
+LAST = np.array(
+    [
+        "Santoso",
+        "Wijaya",
+        "Saputra",
+        "Pratama",
+        "Hidayat",
+        "Kusuma",
+        "Nugroho",
+        "Setiawan",
+        "Lubis",
+        "Siregar",
+        "Simanjuntak",
+        "Ngabut",
+        "Dohong",
+        "Tundan",
+        "Bangas",
+        "Rangkap",
+        "Jaya",
+        "Lambung",
+        "Sahay",
+        "Riwut",
+        "Anggraini",
+        "Permana",
+        "Sudrajat",
+        "Gunawan",
+        "Rahayu",
+        "Handayani",
+        "Susanti",
+        "Suryadi",
+        "Purnomo",
+        "Firmansyah",
+        "Maulana",
+        "Pane",
+        "Hakim",
+        "Ramadhan",
+        "Utami",
+        "Sembiring",
+        "Kamaruddin",
+        "Arifin",
+        "Hasibuan",
+        "Lewis",
+    ]
+)
 COMPANY_PREFIX = np.array(["PT", "PT", "PT", "CV", "CV", "UD", "Koperasi"])
-COMPANY_WORD_A = np.array([
-    "Maju", "Sinar", "Karya", "Mitra", "Bumi", "Sawit", "Borneo", "Kahayan", "Barito", "Katingan",
-    "Mentaya", "Tambun", "Isen", "Mulang", "Harapan", "Sentosa", "Abadi", "Putra", "Cahaya",
-    "Tunas", "Graha", "Prima", "Citra", "Kencana", "Agro", "Persada", "Makmur", "Mandiri",
-])
-COMPANY_WORD_B = np.array([
-    "Jaya", "Lestari", "Sejahtera", "Makmur", "Abadi", "Perkasa", "Utama", "Sentosa", "Mandiri",
-    "Nusantara", "Raya", "Indah", "Bersama", "Sakti", "Gemilang", "Plantation", "Logistik",
-    "Konstruksi", "Niaga", "Teknik",
-])
+COMPANY_WORD_A = np.array(
+    [
+        "Maju",
+        "Sinar",
+        "Karya",
+        "Mitra",
+        "Bumi",
+        "Sawit",
+        "Borneo",
+        "Kahayan",
+        "Barito",
+        "Katingan",
+        "Mentaya",
+        "Tambun",
+        "Isen",
+        "Mulang",
+        "Harapan",
+        "Sentosa",
+        "Abadi",
+        "Putra",
+        "Cahaya",
+        "Tunas",
+        "Graha",
+        "Prima",
+        "Citra",
+        "Kencana",
+        "Agro",
+        "Persada",
+        "Makmur",
+        "Mandiri",
+    ]
+)
+COMPANY_WORD_B = np.array(
+    [
+        "Jaya",
+        "Lestari",
+        "Sejahtera",
+        "Makmur",
+        "Abadi",
+        "Perkasa",
+        "Utama",
+        "Sentosa",
+        "Mandiri",
+        "Nusantara",
+        "Raya",
+        "Indah",
+        "Bersama",
+        "Sakti",
+        "Gemilang",
+        "Plantation",
+        "Logistik",
+        "Konstruksi",
+        "Niaga",
+        "Teknik",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -166,8 +369,7 @@ def find_regions_file(explicit: Path | None = None) -> Path:
         candidates.append(Path(os.environ["REKON_WILAYAH_CSV"]))
     package_root = Path(__file__).resolve().parents[1]
     candidates.extend(sorted((package_root / "reference").rglob("wilayah*.csv")))
-    candidates.append(package_root.parents[1] / "shared" / "reference" /
-                      "wilayah_kemendagri_2025.csv")
+    candidates.append(package_root.parents[1] / "shared" / "reference" / "wilayah_kemendagri_2025.csv")
     for path in candidates:
         if path.is_file():
             return path

@@ -12,8 +12,12 @@ import numpy as np
 CASES: tuple[tuple[str, float, str], ...] = (
     ("normal", 0.0, "registered; findings only from random defects"),
     ("pwbd_payroll", 0.03, "PWBD: not in the registry, has payroll for the period"),
-    ("pwbd_permit_only", 0.015, "PWBD: AKTIF permit with declared workers, no payroll; "
-                                "estimate = declared x contribution on the Kalimantan Tengah UMP"),
+    (
+        "pwbd_permit_only",
+        0.015,
+        "PWBD: AKTIF permit with declared workers, no payroll; "
+        "estimate = declared x contribution on the Kalimantan Tengah UMP",
+    ),
     ("pwbd_permit_only_jabar", 0.003, "PWBD: as above in Jawa Barat (32.15), no UMP in the reference: 0"),
     ("pwbd_permit_only_no_ump", 0.002, "PWBD: as above in Kalimantan Selatan, no UMP: estimate 0"),
     ("pwbd_nonaktif", 0.006, "PWBD: registry row NONAKTIF (its participants NONAKTIF too)"),
@@ -22,10 +26,18 @@ CASES: tuple[tuple[str, float, str], ...] = (
     ("individual_npwp", 0.003, "PWBD: sole proprietor without NIB, NPWP = owner's NIK"),
     ("dicabut", 0.004, "no finding: permit DICABUT, no payroll"),
     ("contractor_inactive", 0.002, "no finding: construction permits outside every period"),
-    ("link_third", 0.005, "PDS_UPAH under the NIB: registry has NIB only, payroll NPWP only "
-                          "(15 digits, punctuated), the business permit has both"),
-    ("unlinked_split", 0.001, "PWBD under the NPWP: registry NIB only, payroll NPWP only, "
-                              "nothing links them (same name is not identity)"),
+    (
+        "link_third",
+        0.005,
+        "PDS_UPAH under the NIB: registry has NIB only, payroll NPWP only "
+        "(15 digits, punctuated), the business permit has both",
+    ),
+    (
+        "unlinked_split",
+        0.001,
+        "PWBD under the NPWP: registry NIB only, payroll NPWP only, "
+        "nothing links them (same name is not identity)",
+    ),
     ("npwp_15_16", 0.004, "PDS_TK under the 16-digit NPWP: registry 16 digits, payroll 15"),
     ("pds_tk_new_hires", 0.01, "PDS_TK: three workers never registered"),
     ("pds_tk_other_employer", 0.004, "PDS_TK: two workers registered under another employer"),

@@ -31,22 +31,29 @@ class Sink(Protocol):
 
 
 class CsvSink:
-    def __init__(self, path: Path, headers: list[str], *, sep: str = ",",
-                 quoting: int = csv.QUOTE_MINIMAL, encoding: str = "utf-8",
-                 lineterminator: str = "\n") -> None:
+    def __init__(
+        self,
+        path: Path,
+        headers: list[str],
+        *,
+        sep: str = ",",
+        quoting: int = csv.QUOTE_MINIMAL,
+        encoding: str = "utf-8",
+        lineterminator: str = "\n",
+    ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._handle = open(path, "w", encoding=encoding, newline="")  # noqa: SIM115
         self._headers = headers
-        self._options = {"sep": sep, "quoting": quoting, "lineterminator": lineterminator,
-                         "index": False}
+        self._options = {"sep": sep, "quoting": quoting, "lineterminator": lineterminator, "index": False}
         self._header_written = False
         self.rows = 0
 
     def append(self, frame: pd.DataFrame) -> int:
         first = self.rows + 1
         if len(frame) or not self._header_written:
-            frame.to_csv(self._handle, header=self._headers if not self._header_written else False,
-                         **self._options)
+            frame.to_csv(
+                self._handle, header=self._headers if not self._header_written else False, **self._options
+            )
             self._header_written = True
         self.rows += len(frame)
         return first
@@ -82,20 +89,27 @@ def to_table(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
     for field in schema:
         values = frame[field.name]
         if pa.types.is_date32(field.type):
-            arrays.append(pa.array(values.to_numpy().astype("datetime64[D]"), type=field.type,
-                                   from_pandas=True))
+            arrays.append(
+                pa.array(values.to_numpy().astype("datetime64[D]"), type=field.type, from_pandas=True)
+            )
         else:
-            arrays.append(pa.array(values.to_numpy(dtype=object), type=field.type,
-                                   from_pandas=True))
+            arrays.append(pa.array(values.to_numpy(dtype=object), type=field.type, from_pandas=True))
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
 class XlsxSink:
     """A first sheet of data below optional title or blank rows; cells typed per column."""
 
-    def __init__(self, path: Path, headers: list[str], kinds: list[str], *,
-                 titles: tuple[str, ...] = (), blank_rows: int = 0,
-                 notes_sheet: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        path: Path,
+        headers: list[str],
+        kinds: list[str],
+        *,
+        titles: tuple[str, ...] = (),
+        blank_rows: int = 0,
+        notes_sheet: tuple[str, ...] = (),
+    ) -> None:
         self._path = path
         self._headers, self._kinds = headers, kinds
         self._titles, self._blank_rows, self._notes = titles, blank_rows, notes_sheet
@@ -114,9 +128,11 @@ class XlsxSink:
         self._path.parent.mkdir(parents=True, exist_ok=True)
         workbook = xlsxwriter.Workbook(str(self._path), {"constant_memory": True})
         workbook.set_properties({"created": FIXED_CREATED, "author": "Rekon demo"})
-        formats = {"date": workbook.add_format({"num_format": "dd/mm/yyyy"}),
-                   "number": workbook.add_format({"num_format": "#,##0"}),
-                   "bold": workbook.add_format({"bold": True})}
+        formats = {
+            "date": workbook.add_format({"num_format": "dd/mm/yyyy"}),
+            "number": workbook.add_format({"num_format": "#,##0"}),
+            "bold": workbook.add_format({"bold": True}),
+        }
         sheet = workbook.add_worksheet("Data")
         row = 0
         for title in self._titles:
@@ -137,8 +153,7 @@ class XlsxSink:
         workbook.close()
 
 
-def _write_cell(sheet: object, row: int, col: int, value: object, kind: str,
-                formats: dict) -> None:
+def _write_cell(sheet: object, row: int, col: int, value: object, kind: str, formats: dict) -> None:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
         return
     if isinstance(value, str):
@@ -158,9 +173,11 @@ def _write_cell(sheet: object, row: int, col: int, value: object, kind: str,
 def write_not_a_spreadsheet(path: Path) -> None:
     """An `.xlsx` that is really a login page saved by a browser: not a spreadsheet at all."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b"<!DOCTYPE html>\n<html><head><title>Sesi berakhir</title></head>\n"
-                     b"<body><p>Sesi Anda telah berakhir. Silakan login kembali.</p></body>"
-                     b"</html>\n")
+    path.write_bytes(
+        b"<!DOCTYPE html>\n<html><head><title>Sesi berakhir</title></head>\n"
+        b"<body><p>Sesi Anda telah berakhir. Silakan login kembali.</p></body>"
+        b"</html>\n"
+    )
 
 
 def write_truncated_parquet(path: Path, table: pa.Table) -> None:

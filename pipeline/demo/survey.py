@@ -8,8 +8,14 @@ import pandas as pd
 from pipeline.demo import refdata as ref
 from pipeline.demo.model import Context, rng_for
 
-COVERAGE_COLUMNS = ["level", "region_code", "region_name", "formal_workers",
-                    "registered_workers", "coverage_pct"]
+COVERAGE_COLUMNS = [
+    "level",
+    "region_code",
+    "region_name",
+    "formal_workers",
+    "registered_workers",
+    "coverage_pct",
+]
 
 
 def surveyed_regencies(ctx: Context) -> list[str]:
@@ -25,30 +31,55 @@ def build_survey(ctx: Context, registered: dict[str, pd.Series]) -> pd.DataFrame
     rows = []
     for code in surveyed_regencies(ctx):
         count = int(last.get(code, 0))
-        formal = (int(round(count / rng.uniform(0.3, 0.75))) if count
-                  else int(rng.integers(2_000, 20_000)))
+        formal = int(round(count / rng.uniform(0.3, 0.75))) if count else int(rng.integers(2_000, 20_000))
         formal = max(formal, 30)
         sectors = np.sort(rng.choice(list(ref.SECTORS), int(rng.integers(5, 10)), replace=False))
         split = rng.multinomial(formal - len(sectors), rng.dirichlet(np.ones(len(sectors)))) + 1
         for sector, value in zip(sectors, split, strict=True):
-            rows.append({"regency_code": code, "sector": str(sector), "formal_workers": int(value),
-                         "informal_workers": int(value * rng.uniform(0.6, 1.6)),
-                         "survey_round": ref.SURVEY_ROUND, "bad": None})
+            rows.append(
+                {
+                    "regency_code": code,
+                    "sector": str(sector),
+                    "formal_workers": int(value),
+                    "informal_workers": int(value * rng.uniform(0.6, 1.6)),
+                    "survey_round": ref.SURVEY_ROUND,
+                    "bad": None,
+                }
+            )
     survey = pd.DataFrame(rows)
     _avoid_rounding_ties(survey, registered)
     return _with_bad_rows(survey, rng)
 
 
 def _with_bad_rows(survey: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    bad = pd.DataFrame([
-        {"regency_code": "62.71", "sector": "Z", "formal_workers": 1500, "informal_workers": 900,
-         "survey_round": ref.SURVEY_ROUND, "bad": "invalid_code"},
-        {"regency_code": ref.UNKNOWN_REGENCY, "sector": "C", "formal_workers": 800,
-         "informal_workers": 300, "survey_round": ref.SURVEY_ROUND, "bad": "invalid_code"},
-    ])
+    bad = pd.DataFrame(
+        [
+            {
+                "regency_code": "62.71",
+                "sector": "Z",
+                "formal_workers": 1500,
+                "informal_workers": 900,
+                "survey_round": ref.SURVEY_ROUND,
+                "bad": "invalid_code",
+            },
+            {
+                "regency_code": ref.UNKNOWN_REGENCY,
+                "sector": "C",
+                "formal_workers": 800,
+                "informal_workers": 300,
+                "survey_round": ref.SURVEY_ROUND,
+                "bad": "invalid_code",
+            },
+        ]
+    )
     at = sorted(rng.choice(len(survey), 2, replace=False))
-    parts = [survey.iloc[: at[0]], bad.iloc[[0]], survey.iloc[at[0]: at[1]], bad.iloc[[1]],
-             survey.iloc[at[1]:]]
+    parts = [
+        survey.iloc[: at[0]],
+        bad.iloc[[0]],
+        survey.iloc[at[0] : at[1]],
+        bad.iloc[[1]],
+        survey.iloc[at[1] :],
+    ]
     return pd.concat(parts, ignore_index=True)
 
 
@@ -64,9 +95,11 @@ def _avoid_rounding_ties(survey: pd.DataFrame, registered: dict[str, pd.Series])
             regency, province = _totals(survey, counts)
             for level in (regency, province):
                 hit = level.index[_is_tie(level.registered.to_numpy(), level.formal.to_numpy())]
-                tied.update(hit if level is regency else
-                            [survey.regency_code[survey.regency_code.str[:2] == p].iloc[0]
-                             for p in hit])
+                tied.update(
+                    hit
+                    if level is regency
+                    else [survey.regency_code[survey.regency_code.str[:2] == p].iloc[0] for p in hit]
+                )
         if not tied:
             return
         for code in tied:
@@ -89,8 +122,14 @@ def coverage(ctx: Context, survey: pd.DataFrame, counts: pd.Series) -> pd.DataFr
         for code, row in frame.sort_index().iterrows():
             formal, reg = int(row.formal), int(row.registered)
             tenths = (2000 * reg + formal) // (2 * formal)  # half up, and never a tie
-            rows.append({"level": level, "region_code": code,
-                         "region_name": ctx.regions.names.get(code, ""),
-                         "formal_workers": formal, "registered_workers": reg,
-                         "coverage_pct": f"{tenths / 10:.1f}"})
+            rows.append(
+                {
+                    "level": level,
+                    "region_code": code,
+                    "region_name": ctx.regions.names.get(code, ""),
+                    "formal_workers": formal,
+                    "registered_workers": reg,
+                    "coverage_pct": f"{tenths / 10:.1f}",
+                }
+            )
     return pd.DataFrame(rows, columns=COVERAGE_COLUMNS)

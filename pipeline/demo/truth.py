@@ -17,19 +17,24 @@ from pipeline.demo import refdata as ref
 from pipeline.demo.model import Chunk
 from pipeline.demo.records import PeriodRecords
 
-FINDING_COLUMNS = ["period", "category", "employer_key", "workers_affected",
-                   "estimated_contribution_monthly"]
-_NO_FINDINGS = pd.DataFrame({"cid": pd.Series(dtype=np.int64), "category": pd.Series(dtype=str),
-                             "workers": pd.Series(dtype=np.int64),
-                             "rupiah": pd.Series(dtype=np.int64)})
+FINDING_COLUMNS = ["period", "category", "employer_key", "workers_affected", "estimated_contribution_monthly"]
+_NO_FINDINGS = pd.DataFrame(
+    {
+        "cid": pd.Series(dtype=np.int64),
+        "category": pd.Series(dtype=str),
+        "workers": pd.Series(dtype=np.int64),
+        "rupiah": pd.Series(dtype=np.int64),
+    }
+)
 
 
 def normalise_names(names: pd.Series | np.ndarray) -> pd.Series:
     """Contract section 5: upper-case, keep letters and single spaces only (missing stays
     missing). 'Letters' are A-Z: accented names are planted only where the NIK matches."""
     s = pd.Series(np.asarray(names, dtype=object)).astype("str")
-    out = (s.str.upper().str.replace(r"[^A-Z ]", "", regex=True)
-           .str.replace(r" +", " ", regex=True).str.strip())
+    out = (
+        s.str.upper().str.replace(r"[^A-Z ]", "", regex=True).str.replace(r" +", " ", regex=True).str.strip()
+    )
     return out.where(s.notna() & (out != ""), None)
 
 
@@ -61,13 +66,15 @@ class Components:
         return np.where(part < 2, self.nib[ent], self.npwp16[ent])
 
 
-def contribution_units(wage: np.ndarray, programs: np.ndarray, jkk: np.ndarray,
-                       cap: int) -> np.ndarray:
+def contribution_units(wage: np.ndarray, programs: np.ndarray, jkk: np.ndarray, cap: int) -> np.ndarray:
     """Contribution on a wage in 1/10,000 rupiah, for the programs in the mask."""
     wage = np.asarray(wage, dtype=np.int64)
     programs = np.asarray(programs, dtype=np.int64)
-    bp = (np.where(programs & ref.JKK, jkk, 0) + np.where(programs & ref.JKM, ref.JKM_BP, 0)
-          + np.where(programs & ref.JHT, ref.JHT_BP, 0))
+    bp = (
+        np.where(programs & ref.JKK, jkk, 0)
+        + np.where(programs & ref.JKM, ref.JKM_BP, 0)
+        + np.where(programs & ref.JHT, ref.JHT_BP, 0)
+    )
     jp = np.where(programs & ref.JP, np.minimum(wage, cap) * ref.JP_BP, 0)
     return wage * bp + jp
 
@@ -92,8 +99,7 @@ def construction_units(value: int) -> int:
     return total
 
 
-def compute(chunk: Chunk, records: PeriodRecords, period: str, t: int) -> tuple[pd.DataFrame,
-                                                                                pd.DataFrame]:
+def compute(chunk: Chunk, records: PeriodRecords, period: str, t: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Findings of the chunk for the period, and AKTIF registered workers per regency."""
     emp, part = _ok(records.employers), _ok(records.participants)
     pay = _ok(records.payroll)
@@ -118,13 +124,15 @@ def compute(chunk: Chunk, records: PeriodRecords, period: str, t: int) -> tuple[
         _proyek(active, set(prj.permit_number.dropna())),
     ]
     findings = pd.concat([f for f in found if len(f)] or [_NO_FINDINGS], ignore_index=True)
-    out = pd.DataFrame({
-        "period": period,
-        "category": findings.category.to_numpy(),
-        "employer_key": comps.key(findings.cid.to_numpy(dtype=np.int64)),
-        "workers_affected": findings.workers.to_numpy(dtype=np.int64),
-        "estimated_contribution_monthly": findings.rupiah.to_numpy(dtype=np.int64),
-    })
+    out = pd.DataFrame(
+        {
+            "period": period,
+            "category": findings.category.to_numpy(),
+            "employer_key": comps.key(findings.cid.to_numpy(dtype=np.int64)),
+            "workers_affected": findings.workers.to_numpy(dtype=np.int64),
+            "estimated_contribution_monthly": findings.rupiah.to_numpy(dtype=np.int64),
+        }
+    )
     return out, _coverage(members, registered)
 
 
@@ -141,17 +149,20 @@ def _profile(emp: pd.DataFrame, bus: pd.DataFrame) -> pd.DataFrame:
     plus the programs its AKTIF registry rows hold."""
     from_permit = bus.drop_duplicates("cid").set_index("cid")[["scale", "kbli"]]
     from_registry = emp.drop_duplicates("cid").set_index("cid")[["scale", "kbli"]]
-    profile = pd.concat([from_permit,
-                         from_registry.loc[~from_registry.index.isin(from_permit.index)]])
+    profile = pd.concat([from_permit, from_registry.loc[~from_registry.index.isin(from_permit.index)]])
     aktif = emp.loc[emp.status.to_numpy() == "AKTIF"]
-    held = {cid: int(np.bitwise_or.reduce(group.to_numpy(dtype=np.int64)))
-            for cid, group in aktif.groupby("cid").programs}
+    held = {
+        cid: int(np.bitwise_or.reduce(group.to_numpy(dtype=np.int64)))
+        for cid, group in aktif.groupby("cid").programs
+    }
     profile["held"] = [held.get(cid, 0) for cid in profile.index]
     scale_index = {s: i for i, s in enumerate(ref.SCALES)}
-    profile["scale_i"] = [scale_index.get(s, -1) if isinstance(s, str) else -1
-                          for s in profile.scale.to_numpy()]
-    profile["mandatory"] = np.where(profile.scale_i >= 0,
-                                    ref.MANDATORY[np.maximum(profile.scale_i, 0)], ref.ALL_FOUR)
+    profile["scale_i"] = [
+        scale_index.get(s, -1) if isinstance(s, str) else -1 for s in profile.scale.to_numpy()
+    ]
+    profile["mandatory"] = np.where(
+        profile.scale_i >= 0, ref.MANDATORY[np.maximum(profile.scale_i, 0)], ref.ALL_FOUR
+    )
     profile["jkk"] = [ref.jkk_bp(k if isinstance(k, str) else None) for k in profile.kbli]
     return profile
 
@@ -169,13 +180,16 @@ def _match(pay: pd.DataFrame, aktif: pd.DataFrame) -> pd.DataFrame:
     """Payroll workers with the participant they match: same NIK, or same name and birth date."""
     pay = pay.assign(name_key=normalise_names(pay.full_name).to_numpy())
     by_nik = aktif.drop_duplicates(["cid", "nik"])[["cid", "nik", "reported_wage"]]
-    out = pay.merge(by_nik.rename(columns={"reported_wage": "rep_nik"}), on=["cid", "nik"],
-                    how="left")
+    out = pay.merge(by_nik.rename(columns={"reported_wage": "rep_nik"}), on=["cid", "nik"], how="left")
     named = aktif.loc[aktif.birth_date.notna().to_numpy() & aktif.name_key.notna().to_numpy()]
     named = named.drop_duplicates(["cid", "name_key", "birth_date"])
-    out = out.merge(named[["cid", "name_key", "birth_date", "reported_wage"]]
-                    .rename(columns={"reported_wage": "rep_name"}),
-                    on=["cid", "name_key", "birth_date"], how="left")
+    out = out.merge(
+        named[["cid", "name_key", "birth_date", "reported_wage"]].rename(
+            columns={"reported_wage": "rep_name"}
+        ),
+        on=["cid", "name_key", "birth_date"],
+        how="left",
+    )
     out.loc[out.birth_date.isna().to_numpy() | out.name_key.isna().to_numpy(), "rep_name"] = np.nan
     out["reported"] = out.rep_nik.fillna(out.rep_name)
     out["matched"] = out.reported.notna()
@@ -185,73 +199,99 @@ def _match(pay: pd.DataFrame, aktif: pd.DataFrame) -> pd.DataFrame:
 def _summed(frame: pd.DataFrame, category: str, units: np.ndarray) -> pd.DataFrame:
     if len(frame) == 0:
         return pd.DataFrame()
-    grouped = (frame.assign(units=units).groupby("cid")
-               .agg(workers=("nik", "nunique"), units=("units", "sum")).reset_index())
+    grouped = (
+        frame.assign(units=units)
+        .groupby("cid")
+        .agg(workers=("nik", "nunique"), units=("units", "sum"))
+        .reset_index()
+    )
     grouped["category"] = category
     grouped["rupiah"] = to_rupiah(grouped.units.to_numpy())
     return grouped
 
 
-def _pwbd(workers: pd.DataFrame, bus: pd.DataFrame, active: pd.DataFrame,
-          registered: np.ndarray, profile: pd.DataFrame, cap: int, period: str) -> pd.DataFrame:
-    declaring = bus.loc[(bus.status.to_numpy() == "AKTIF")
-                        & (bus.declared_workers.fillna(0).to_numpy() >= 1)]
+def _pwbd(
+    workers: pd.DataFrame,
+    bus: pd.DataFrame,
+    active: pd.DataFrame,
+    registered: np.ndarray,
+    profile: pd.DataFrame,
+    cap: int,
+    period: str,
+) -> pd.DataFrame:
+    declaring = bus.loc[(bus.status.to_numpy() == "AKTIF") & (bus.declared_workers.fillna(0).to_numpy() >= 1)]
     candidates = set(workers.cid) | set(declaring.cid) | set(active.cid)
     candidates -= set(registered.tolist())
     if not candidates:
         return pd.DataFrame()
     mine = _attach(workers.loc[workers.cid.isin(candidates) & ~workers.matched], profile)
-    with_payroll = _summed(mine, "PWBD", contribution_units(
-        mine.wage.to_numpy(), mine.mandatory.to_numpy(), mine.jkk.to_numpy(), cap))
+    with_payroll = _summed(
+        mine,
+        "PWBD",
+        contribution_units(mine.wage.to_numpy(), mine.mandatory.to_numpy(), mine.jkk.to_numpy(), cap),
+    )
     # Unregistered with payroll whose every worker is somehow registered: listed, nothing owed.
     all_matched = sorted((candidates & set(workers.cid)) - set(mine.cid))
-    none_open = pd.DataFrame({"cid": all_matched, "workers": 0, "units": 0,
-                              "category": "PWBD", "rupiah": 0})
+    none_open = pd.DataFrame({"cid": all_matched, "workers": 0, "units": 0, "category": "PWBD", "rupiah": 0})
     rest = candidates - set(workers.cid)
-    return pd.concat([with_payroll, none_open,
-                      _pwbd_declared(declaring, rest, profile, cap, period)], ignore_index=True)
+    return pd.concat(
+        [with_payroll, none_open, _pwbd_declared(declaring, rest, profile, cap, period)], ignore_index=True
+    )
 
 
-def _pwbd_declared(declaring: pd.DataFrame, rest: set[int], profile: pd.DataFrame, cap: int,
-                   period: str) -> pd.DataFrame:
+def _pwbd_declared(
+    declaring: pd.DataFrame, rest: set[int], profile: pd.DataFrame, cap: int, period: str
+) -> pd.DataFrame:
     """No payroll: declared workers x contribution on the provincial minimum wage."""
     permits = _attach(declaring.loc[declaring.cid.isin(rest)].drop_duplicates("cid"), profile)
     if set(permits.cid) != rest:
-        raise AssertionError("an unregistered contractor with neither payroll nor permit was "
-                             "planted; the contract does not say what it declares")
+        raise AssertionError(
+            "an unregistered contractor with neither payroll nor permit was "
+            "planted; the contract does not say what it declares"
+        )
     rows = []
     for p in permits.itertuples():
         wage = ref.ump(str(p.regency_code)[:2], period)
-        per_worker = 0 if wage is None else int(contribution_units(
-            np.array([wage]), np.array([p.mandatory]), np.array([p.jkk]), cap)[0])
+        per_worker = (
+            0
+            if wage is None
+            else int(contribution_units(np.array([wage]), np.array([p.mandatory]), np.array([p.jkk]), cap)[0])
+        )
         declared = int(p.declared_workers)
-        rows.append({"cid": p.cid, "category": "PWBD", "workers": declared,
-                     "rupiah": int(to_rupiah(declared * per_worker))})
+        rows.append(
+            {
+                "cid": p.cid,
+                "category": "PWBD",
+                "workers": declared,
+                "rupiah": int(to_rupiah(declared * per_worker)),
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def _pds_tk(workers: pd.DataFrame, registered: np.ndarray, profile: pd.DataFrame,
-            cap: int) -> pd.DataFrame:
+def _pds_tk(workers: pd.DataFrame, registered: np.ndarray, profile: pd.DataFrame, cap: int) -> pd.DataFrame:
     mine = _attach(workers.loc[workers.cid.isin(registered) & ~workers.matched], profile)
-    return _summed(mine, "PDS_TK", contribution_units(
-        mine.wage.to_numpy(), mine.mandatory.to_numpy(), mine.jkk.to_numpy(), cap))
+    return _summed(
+        mine,
+        "PDS_TK",
+        contribution_units(mine.wage.to_numpy(), mine.mandatory.to_numpy(), mine.jkk.to_numpy(), cap),
+    )
 
 
-def _pds_upah(workers: pd.DataFrame, registered: np.ndarray, profile: pd.DataFrame,
-              cap: int) -> pd.DataFrame:
+def _pds_upah(workers: pd.DataFrame, registered: np.ndarray, profile: pd.DataFrame, cap: int) -> pd.DataFrame:
     matched = workers.loc[workers.cid.isin(registered) & workers.matched]
     reported = matched.reported.to_numpy(dtype=np.int64)
     gross = matched.wage.to_numpy(dtype=np.int64)
     mine = _attach(matched.loc[100 * reported < 95 * gross], profile)
-    units = (contribution_units(mine.wage.to_numpy(), mine.mandatory.to_numpy(),
-                                mine.jkk.to_numpy(), cap)
-             - contribution_units(mine.reported.to_numpy(), mine.mandatory.to_numpy(),
-                                  mine.jkk.to_numpy(), cap))
+    units = contribution_units(
+        mine.wage.to_numpy(), mine.mandatory.to_numpy(), mine.jkk.to_numpy(), cap
+    ) - contribution_units(mine.reported.to_numpy(), mine.mandatory.to_numpy(), mine.jkk.to_numpy(), cap)
     return _summed(mine, "PDS_UPAH", units)
 
 
-def _pds_program(members: pd.DataFrame, registered: np.ndarray, profile: pd.DataFrame,
-                 cap: int) -> pd.DataFrame:
+def _pds_program(
+    members: pd.DataFrame, registered: np.ndarray, profile: pd.DataFrame, cap: int
+) -> pd.DataFrame:
     known = profile.loc[profile.index.isin(registered) & (profile.scale_i >= 0)]
     missing = known.mandatory & ~known.held
     lacking = missing.loc[missing > 0]
@@ -260,12 +300,23 @@ def _pds_program(members: pd.DataFrame, registered: np.ndarray, profile: pd.Data
     aktif = members.loc[members.cid.isin(lacking.index) & (members.status == "AKTIF")]
     aktif = aktif.drop_duplicates(["cid", "nik"])
     jkk = profile.jkk.reindex(aktif.cid).to_numpy()
-    units = contribution_units(aktif.reported_wage.to_numpy(dtype=np.int64),
-                               lacking.reindex(aktif.cid).to_numpy(), jkk, cap)
-    found = _summed(aktif, "PDS_PROGRAM", units) if len(aktif) else pd.DataFrame(
-        columns=["cid", "workers", "units", "category", "rupiah"])
-    empty = pd.DataFrame({"cid": lacking.index.difference(found.cid), "workers": 0, "units": 0,
-                          "category": "PDS_PROGRAM", "rupiah": 0})
+    units = contribution_units(
+        aktif.reported_wage.to_numpy(dtype=np.int64), lacking.reindex(aktif.cid).to_numpy(), jkk, cap
+    )
+    found = (
+        _summed(aktif, "PDS_PROGRAM", units)
+        if len(aktif)
+        else pd.DataFrame(columns=["cid", "workers", "units", "category", "rupiah"])
+    )
+    empty = pd.DataFrame(
+        {
+            "cid": lacking.index.difference(found.cid),
+            "workers": 0,
+            "units": 0,
+            "category": "PDS_PROGRAM",
+            "rupiah": 0,
+        }
+    )
     return pd.concat([found, empty], ignore_index=True)
 
 
@@ -281,8 +332,9 @@ def _proyek(active: pd.DataFrame, registered_permits: set[str]) -> pd.DataFrame:
     for cid, (workers, amount) in rows.items():
         if amount - int(amount) == Fraction(1, 2):
             raise AssertionError("a PROYEK estimate lands on half a rupiah")
-        out.append({"cid": cid, "category": "PROYEK", "workers": workers,
-                    "rupiah": int(amount + Fraction(1, 2))})
+        out.append(
+            {"cid": cid, "category": "PROYEK", "workers": workers, "rupiah": int(amount + Fraction(1, 2))}
+        )
     return pd.DataFrame(out)
 
 

@@ -67,7 +67,7 @@ def rows_sql(
             number = f"if(isfinite({value}::double), {value}::varchar, null)"
             cells.append(f"coalesce({start}><v>' || {number} || '</v></c>', '')")
         else:
-            inline = f"{start} t=\"inlineStr\"><is><t xml:space=\"preserve\">'"
+            inline = f'{start} t="inlineStr"><is><t xml:space="preserve">\''
             cells.append(f"coalesce({inline} || {_text_sql(value)} || '</t></is></c>', '')")
     return f"""
         with numbered as (

@@ -36,8 +36,6 @@ QUARANTINE_COLUMNS = (
 )
 
 
-
-
 def _write(con, sql: str, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")

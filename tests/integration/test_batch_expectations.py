@@ -137,7 +137,8 @@ def test_unknown_survey_regency_is_reported(delivery) -> None:
     assert "invalid_code" in set(quarantine(data).reason)
     # A rule over values has no one observed value: the report says how many rows failed.
     (check,) = [
-        r for r in report(data, "survey/labor_force")["batch_expectations"]
+        r
+        for r in report(data, "survey/labor_force")["batch_expectations"]
         if r["check"] == "survey_regencies_known"
     ]
     rows = sum(f["rows_received"] for f in report(data, "survey/labor_force")["files"])

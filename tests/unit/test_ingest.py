@@ -228,7 +228,6 @@ def test_identifiers_keep_digits_and_letters(con, text: str, ident: str | None) 
     assert parse(con, "clean_ident", text) == ident
 
 
-
 def test_typed_parquet_numbers_and_dates_read_as_their_text_would(tmp_path: Path, con) -> None:
     """Numbers and dates that Parquet already types skip the text parsers (readers.py passes
     them as t{i} beside their text c{i}); each must give exactly what its text gives."""
