@@ -31,10 +31,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pipeline.db import connect, sql_path
+from pipeline.db import sql_path
 from pipeline.errors import RekonError
 from pipeline.layout import Layout
-from pipeline.reconcile.run import attach_inputs, build_model, model_files
+from pipeline.reconcile.run import attach_inputs, build_model, connect_building, model_files
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +146,7 @@ def _connect_building(target: Path):
     target.parent.mkdir(parents=True, exist_ok=True)
     building = target.with_suffix(".building")
     building.unlink(missing_ok=True)
-    return connect(building), building
+    return connect_building(building), building
 
 
 def prepare_partitions(layout: Layout) -> dict[str, Any]:

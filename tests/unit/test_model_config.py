@@ -7,7 +7,16 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline.reconcile.run import build_model, materialisation, model_config
+from pipeline.reconcile.run import (
+    MART_ROW_GROUP,
+    SCRATCH,
+    WAREHOUSE,
+    build_model,
+    connect_building,
+    materialisation,
+    model_config,
+    prepare_session,
+)
 
 
 def _model(tmp_path: Path, folder: str, name: str, code: str) -> Path:
@@ -31,10 +40,26 @@ def test_config_is_read_from_the_top_lines_only() -> None:
 def test_materialised_by_folder_unless_configured_a_view(tmp_path: Path) -> None:
     plain, view = "select 1", "-- materialized: view\nselect 1"
     assert materialisation(_model(tmp_path, "staging", "s", plain), plain) == "view"
-    assert materialisation(_model(tmp_path, "intermediate", "i", plain), plain) == "temp table"
-    assert materialisation(_model(tmp_path, "intermediate", "v", view), view) == "temp view"
+    assert materialisation(_model(tmp_path, "intermediate", "i", plain), plain) == "table"
+    assert materialisation(_model(tmp_path, "intermediate", "v", view), view) == "view"
     assert materialisation(_model(tmp_path, "marts", "m", plain), plain) == "table"
     assert materialisation(_model(tmp_path, "marts", "w", view), view) == "view"
+
+
+def test_intermediate_models_go_to_the_in_memory_database_and_the_rest_to_the_file(tmp_path: Path) -> None:
+    con = connect_building(tmp_path / "built.duckdb")
+    prepare_session(con, "2026-10")
+    for folder, name in (("staging", "stg_s"), ("intermediate", "int_i"), ("marts", "m")):
+        build_model(con, _model(tmp_path, folder, name, "select 1 as x"))
+    where = dict(con.execute("select table_name, database_name from duckdb_tables()").fetchall())
+    where |= dict(
+        con.execute("select view_name, database_name from duckdb_views() where not internal").fetchall()
+    )
+    assert where == {"stg_s": WAREHOUSE, "int_i": SCRATCH, "m": WAREHOUSE}
+    con.close()
+    saved = duckdb.connect(str(tmp_path / "built.duckdb"), read_only=True)
+    assert saved.execute("select * from m").fetchall() == [(1,)]
+    assert not saved.execute("select * from duckdb_tables() where table_name = 'int_i'").fetchall()
 
 
 def test_a_setting_holds_while_its_model_builds_and_is_restored_after(tmp_path: Path) -> None:
@@ -60,3 +85,12 @@ def test_a_setting_is_restored_when_its_model_fails(tmp_path: Path) -> None:
     with pytest.raises(duckdb.CatalogException):
         build_model(con, model)
     assert con.execute("select current_setting('threads')").fetchall() == before
+
+
+def test_tables_in_the_file_are_written_in_small_row_groups(tmp_path: Path) -> None:
+    # so that both threads compress a list of a few hundred thousand rows, not one
+    con = connect_building(tmp_path / "built.duckdb")
+    prepare_session(con, "2026-10")
+    build_model(con, _model(tmp_path, "marts", "m", f"select range as x from range({3 * MART_ROW_GROUP})"))
+    groups = con.execute("select count(distinct row_group_id) from pragma_storage_info('m')").fetchall()
+    assert groups == [(3,)]
