@@ -99,12 +99,16 @@ def materialisation(model: Path, code: str) -> str:
     memory, spilled to disk when large, never written to the database file: writing them cost a
     third of the step); marts are what `publish` and the merge read, tables in the file. A SQL
     model configured `-- materialized: view` is a view instead."""
-    kind = "table"
-    if model.parent.name == "staging" or (
-        model.suffix == ".sql" and model_config(code).get("materialized") == ["view"]
-    ):
-        kind = "view"
-    return kind
+    configured_view = model.suffix == ".sql" and model_config(code).get("materialized") == ["view"]
+    return "view" if model.parent.name == "staging" or configured_view else "table"
+
+
+def model_settings(model: Path, code: str) -> dict[str, str]:
+    """The DuckDB settings a SQL model holds while it builds (`-- set:` lines): name -> value."""
+    if model.suffix != ".sql":
+        return {}
+    pairs = (setting.split("=", 1) for setting in model_config(code).get("set", []))
+    return {name.strip(): value.strip() for name, value in pairs}
 
 
 # The file a model build writes, as its session names it (`connect_building`).
@@ -141,10 +145,8 @@ def build_model(con, path: Path) -> None:
             con.unregister("model_output")
         return
     # each setting holds for this model only: the connection's own value comes back after it
-    settings = dict(setting.split("=", 1) for setting in model_config(code).get("set", []))
-    before = {
-        name: con.execute("select current_setting(?)", [name.strip()]).fetchall()[0][0] for name in settings
-    }
+    settings = model_settings(path, code)
+    before = {name: con.execute("select current_setting(?)", [name]).fetchall()[0][0] for name in settings}
     for name, value in settings.items():
         con.execute(f"set {name} = {value}")
     try:
@@ -246,9 +248,7 @@ def build_all(con, models: list[Path], period: str, cursors: int = MODEL_CURSORS
     `-- set:` lines is built alone, since DuckDB's settings hold for the whole session. The first
     model to fail stops the build: the models running then finish, and its error is raised."""
     inputs = model_inputs(models)
-    alone = {
-        path.stem for path in models if path.suffix == ".sql" and model_config(path.read_text()).get("set")
-    }
+    alone = {path.stem for path in models if model_settings(path, path.read_text())}
     idle = [con.cursor() for _ in range(cursors)]
     opened = list(idle)
     pending, built, timings = list(models), set(), {}
@@ -272,9 +272,8 @@ def build_all(con, models: list[Path], period: str, cursors: int = MODEL_CURSORS
         with ThreadPoolExecutor(cursors, thread_name_prefix="model") as pool:
             while pending or running:
                 for path in [path for path in pending if inputs[path.stem] <= built]:
-                    if not idle or any(busy.stem in alone for busy, _ in running.values()):
-                        break
-                    if path.stem in alone and running:
+                    alone_running = any(busy.stem in alone for busy, _ in running.values())
+                    if not idle or alone_running or (path.stem in alone and running):
                         break
                     pending.remove(path)
                     cursor = idle.pop()
