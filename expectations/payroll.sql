@@ -8,5 +8,6 @@ select
     coalesce(rows.employer_nib, rows.employer_npwp) as _employer_id,
     coalesce(rows.period, $period) as _period
 from rows
-left join regencies as nik_region on nik_region.code = nik_regency(rows.nik)
+-- on the NIK's first four digits: building nik_regency() of every row to join on cost more
+left join regencies as nik_region on nik_region.digits = left(rows.nik, 4)
 left join regencies as work_region on work_region.code = rows.work_regency_code

@@ -6,5 +6,6 @@ select
     -- whether the participant's employer is in registry/employers (a batch expectation's input)
     (employer.npp is not null)::double as _npp_known
 from rows
-left join regencies as nik_region on nik_region.code = nik_regency(rows.nik)
+-- on the NIK's first four digits: building nik_regency() of every row to join on cost more
+left join regencies as nik_region on nik_region.digits = left(rows.nik, 4)
 left join employer_npps as employer on employer.npp = rows.npp

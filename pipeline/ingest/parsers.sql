@@ -1,11 +1,19 @@
 -- Parsers from the text agencies send to typed values (CONTRACT.md section 1).
 -- Each turns what it cannot read into null; the expectation suites decide what null means.
 
+-- Most values arrive in the contract's own form: a parser that has a fast path returns such a
+-- value as it is after one cheap full match, and only the others take its general path, the
+-- macro of the same name ending in `_any` (tests/unit/test_ingest.py holds the two to the same
+-- answers). Payroll's CSV of 4.6 M rows (10 M rows in all): ingest 18.3 s to 16.7 s, its CPU
+-- time 32.9 s to 27.3 s.
+
 -- Most values need only trimming: the regular expression runs only where there is a run of
--- spaces or other white space (RE2's \s: tab, newline, form feed, carriage return, space).
+-- spaces or other white space (RE2's \s: tab, newline, form feed, carriage return, space),
+-- looked for as five plain substrings, cheaper than one character class.
 create or replace macro clean_text(x) as
     nullif(trim(
-        case when contains(x, '  ') or regexp_matches(x, '[\t\n\f\r]')
+        case when contains(x, '  ') or contains(x, chr(9)) or contains(x, chr(10))
+                  or contains(x, chr(12)) or contains(x, chr(13))
              then regexp_replace(x, '\s+', ' ', 'g') else x end
     ), '');
 
@@ -20,10 +28,15 @@ create or replace macro ident_chars(x) as nullif(regexp_replace(upper(x), '[^0-9
 create or replace macro clean_ident(x) as
     case when regexp_full_match(x, '[0-9]+') then x else ident_chars(x) end;
 
-create or replace macro parse_nib(x) as
+create or replace macro parse_nib_any(x) as
     case when regexp_full_match(ident_chars(x), '[0-9]{13}') then ident_chars(x) end;
 
+create or replace macro parse_nib(x) as
+    case when regexp_full_match(x, '[0-9]{13}') then x else parse_nib_any(x) end;
+
 -- A 15-digit NPWP and the same digits with a leading 0 are the same taxpayer: keep 16 digits.
+-- No fast path: in front of this CASE one made it three times slower (DuckDB then evaluates
+-- ident_chars(x) once per mention).
 create or replace macro parse_npwp(x) as
     case
         when regexp_full_match(ident_chars(x), '[0-9]{16}') then ident_chars(x)
@@ -38,7 +51,7 @@ create or replace macro amount_text(x) as
 
 -- Dots are thousands separators when they group by three (Indonesian), commas likewise
 -- (English); otherwise the single separator is the decimal mark.
-create or replace macro parse_amount(x) as
+create or replace macro parse_amount_any(x) as
     case
         when regexp_full_match(amount_text(x), '-?[0-9]{1,3}(\.[0-9]{3})+(,[0-9]*)?')
             then try_cast(replace(replace(amount_text(x), '.', ''), ',', '.') as double)
@@ -49,6 +62,9 @@ create or replace macro parse_amount(x) as
         when regexp_full_match(amount_text(x), '-?[0-9]+(\.[0-9]+)?')
             then try_cast(amount_text(x) as double)
     end;
+
+create or replace macro parse_amount(x) as
+    case when regexp_full_match(x, '[0-9]+') then try_cast(x as double) else parse_amount_any(x) end;
 
 create or replace macro parse_count(x) as parse_amount(x);
 
@@ -62,21 +78,28 @@ create or replace macro typed_amount(x) as
     end;
 
 -- A spreadsheet date-time keeps only its date; the contract's three spellings are accepted.
-create or replace macro parse_date(x) as
+create or replace macro parse_date_any(x) as
     try_strptime(
         regexp_extract(trim(x), '^[0-9]{1,4}[-/][0-9]{1,2}[-/][0-9]{1,4}'),
         ['%Y-%m-%d', '%d/%m/%Y', '%d-%m-%Y', '%Y/%m/%d']
     )::date;
 
+create or replace macro parse_date(x) as
+    case when regexp_full_match(x, '[0-9]{4}-[0-9]{2}-[0-9]{2}') then try_strptime(x, '%Y-%m-%d')::date
+         else parse_date_any(x) end;
+
 -- A date or date-time cell is its date, as parse_date reads it from the cell's text.
 create or replace macro typed_date(x) as x::date;
 
-create or replace macro parse_region(x) as
+create or replace macro parse_region_any(x) as
     case
         when regexp_full_match(trim(x), '[0-9]{2}\.?[0-9]{2}')
             then left(replace(trim(x), '.', ''), 2) || '.' || right(replace(trim(x), '.', ''), 2)
         else clean_text(x)
     end;
+
+create or replace macro parse_region(x) as
+    case when regexp_full_match(x, '[0-9]{2}\.[0-9]{2}') then x else parse_region_any(x) end;
 
 create or replace macro parse_kbli(x) as clean_ident(x);
 
@@ -85,7 +108,7 @@ create or replace macro parse_programs(x) as
         list_filter(regexp_split_to_array(upper(coalesce(x, '')), '[;,/|\s]+'), lambda p: p <> '')
     )), ';'), '');
 
-create or replace macro parse_period(x) as
+create or replace macro parse_period_any(x) as
     case
         when regexp_full_match(trim(x), '[0-9]{4}-[0-9]{1,2}')
             then strftime(try_strptime(trim(x) || '-01', '%Y-%m-%d'), '%Y-%m')
@@ -95,3 +118,6 @@ create or replace macro parse_period(x) as
             then strftime(try_strptime('01-' || replace(trim(x), '/', '-'), '%d-%m-%Y'), '%Y-%m')
         else strftime(parse_date(x), '%Y-%m')
     end;
+
+create or replace macro parse_period(x) as
+    case when regexp_full_match(x, '[1-9][0-9]{3}-(0[1-9]|1[0-2])') then x else parse_period_any(x) end;

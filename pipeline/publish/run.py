@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -98,13 +99,19 @@ def publish_period(layout: Layout) -> dict[str, Any]:
 
     con = connect(layout.warehouse, read_only=True)
     try:
-        outputs = []
-        for name, sql in TABLES.items():
-            outputs += _export(con, sql, staging, name)
-        for name, sql in RESTRICTED.items():
-            con.execute(f"copy ({sql}) to {sql_path(restricted / (name + '.csv'))} (format csv, header true)")
-        workbook = write_workbook(con, staging, layout.period)
-        outputs.append({"path": workbook.name, "sha256": sha256_of(workbook), "rows": None})
+        # The workbook is written on a thread of its own beside the tables: most of its time goes
+        # to deflating the sheets, on one core, which leaves the other to DuckDB's exports
+        # (10 M payroll rows: publish 18.2-18.3 s to 16.5-17.0 s, two runs each).
+        with ThreadPoolExecutor(1, thread_name_prefix="workbook") as pool, con.cursor() as book_con:
+            workbook = pool.submit(write_workbook, book_con, staging, layout.period)
+            outputs = []
+            for name, sql in TABLES.items():
+                outputs += _export(con, sql, staging, name)
+            for name, sql in RESTRICTED.items():
+                full = sql_path(restricted / f"{name}.csv")
+                con.execute(f"copy ({sql}) to {full} (format csv, header true)")
+            book = workbook.result()
+        outputs.append({"path": book.name, "sha256": sha256_of(book), "rows": None})
         counts = dict(con.execute("select category, count(*) from findings group by 1 order by 1").fetchall())
     finally:
         con.close()

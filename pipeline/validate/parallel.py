@@ -2,9 +2,9 @@
 
 Great Expectations' pandas engine costs grow with the frame's width as well as its length, so
 each chunk reaches GX with only the columns the expectations name (and `_row_id`). Chunks are
-ranges of `_row_id` within one file, read by each worker from the Parquet file of checked rows,
-so no large frame crosses a process boundary; the workers return only failing row ids, the
-summaries and GX's result objects (for Data Docs).
+ranges of `_row_id` within one file, read by each worker from the Parquet file of checked rows
+behind the view `checked`, so no large frame crosses a process boundary; the workers return only
+failing row ids, the summaries and GX's result objects (for Data Docs).
 """
 
 from __future__ import annotations
@@ -126,8 +126,8 @@ def validate_chunks(
 ) -> Iterator[tuple[Chunk, tuple[pd.DataFrame, list[dict[str, Any]], Any]]]:
     """Yield each chunk with its (failures, summary, GX result), in chunk order.
 
-    Rows come from table `checked` of `con`; for worker processes they are first written, only
-    the columns the expectations name, to the Parquet file `checked`."""
+    Rows come from the view `checked` of `con`, which worker processes read as the Parquet file
+    behind it, `checked`."""
     count = workers()
     rows = sum(chunk.last - chunk.first + 1 for chunk in chunks)
     # Starting workers costs a few seconds: worth it only for sources of several chunks.
@@ -136,10 +136,6 @@ def validate_chunks(
             frame = read_columns("checked", columns, chunk.first, chunk.last, con)
             yield chunk, local.run(f"{source}:{chunk.file}", frame, expectations, parameters)
         return
-    names = ", ".join(dict.fromkeys([ROW_ID, *columns]))
-    checked.parent.mkdir(parents=True, exist_ok=True)
-    target = str(checked).replace("'", "''")
-    con.execute(f"copy (select {names} from checked) to '{target}' (format parquet)")
     tasks = [(checked, source, chunk, columns, expectations, parameters) for chunk in chunks]
     with ProcessPoolExecutor(min(count, len(tasks)), mp_context=_context(), initializer=_init_worker) as pool:
         yield from zip(chunks, pool.map(_validate_chunk, tasks), strict=True)

@@ -30,10 +30,6 @@ from pipeline.validate.suites import SuiteFiles, load_suite, macros_sql
 log = logging.getLogger(__name__)
 
 LINEAGE = ["_source", "_file", "_file_sha256", "_row_number"]
-QUARANTINE_COLUMNS = (
-    "_source as source, _file as file, _row_number as row_number, reason::varchar as reason, "
-    "detail::varchar as detail"
-)
 
 
 def _write(con, sql: str, path: Path) -> None:
@@ -53,15 +49,16 @@ def _columns(expectations: list[dict[str, Any]]) -> list[str]:
 
 
 def _checked_columns(suite: SuiteFiles) -> list[str]:
-    """What validation reads of a row once its helper columns are added: its lineage and every
-    column an expectation names or ranks by. Only these are kept in table `checked`; the silver
-    file takes the whole row from the ingested file (10 M payroll rows: a table of every column
-    cost 1-2 s more to build, and as much to write out again)."""
+    """What validation reads of a row once its helper columns are added: every column an
+    expectation names or ranks by. Only these are kept in table `checked`, beside `_row_id`; the
+    silver file takes the whole row from the ingested file (10 M payroll rows: a table of every
+    column cost 1-2 s more to build, and as much to write out again), and a quarantined row's
+    file and row number come from its `_row_id` (table `file_base`): the same file name on
+    every row of 11 M participants cost 0.5 s to keep."""
     computed = {"_occurrence", "_quarantined"}  # made by validation itself, after `checked`
     named = set(_columns(suite.suite["expectations"]))
     keys = {c for e in suite.after_row_checks for c in e["meta"]["key"]}
-    quarantine_lists = ["_source", "_file", "_row_number"]
-    return list(dict.fromkeys([*quarantine_lists, *sorted((named | keys) - computed)]))
+    return sorted((named | keys) - computed)
 
 
 def _occurrence_sql(key: list[str]) -> str:
@@ -110,7 +107,12 @@ def validate_source(layout: Layout, source_name: str) -> dict[str, Any]:
     con = connect()
     checked_path = layout.validation_report(source_name).with_suffix(".checked.parquet")
     try:
-        con.execute("create table regencies as select unnest(?::varchar[]) as code", [regency_codes()])
+        # `digits`: the code as a NIK begins with it (62.71 -> 6271)
+        con.execute(
+            "create table regencies as select code, replace(code, '.', '') as digits "
+            "from (select unnest(?::varchar[]) as code)",
+            [regency_codes()],
+        )
         con.execute(macros_sql())
         npp_files = batch.employer_npp_files(layout)
         con.execute(
@@ -128,9 +130,9 @@ def validate_source(layout: Layout, source_name: str) -> dict[str, Any]:
         for entry in sorted(usable, key=lambda e: e["path"]):
             file_rows[entry["path"]] = (base + 1, base + entry["rows_received"])
             base += entry["rows_received"]
-        con.execute("create table file_base (_file varchar, _base bigint)")
+        con.execute("create table file_base (_file varchar, _base bigint, _last bigint)")
         con.executemany(
-            "insert into file_base values (?, ?)", [(f, lo - 1) for f, (lo, _) in file_rows.items()]
+            "insert into file_base values (?, ?, ?)", [(f, lo - 1, hi) for f, (lo, hi) in file_rows.items()]
         )
         file_rows = {f: r for f, r in file_rows.items() if r[1] >= r[0]}
         # No usable file: an empty relation of the right shape keeps every step uniform.
@@ -142,10 +144,15 @@ def validate_source(layout: Layout, source_name: str) -> dict[str, Any]:
         )
         helper = suite.helper_sql or "select * from rows"
         kept = ", ".join(f"checked.{c}" for c in [ROW_ID, *_checked_columns(suite)])
+        # A Parquet file rather than a table: the worker processes read their chunks from it, and
+        # writing it once cost less than a table and then a file for them (11 M participants:
+        # 10.8 s to 8.4 s; 10 M payroll rows: 8.9 s to 7.5 s).
+        checked_path.parent.mkdir(parents=True, exist_ok=True)
         con.execute(
-            f"create table checked as select {kept} from ({helper}) as checked",
+            f"copy (select {kept} from ({helper}) as checked) to {sql_path(checked_path)} (format parquet)",
             {"period": layout.period} if "$period" in helper else None,
         )
+        con.execute(f"create view checked as select * from read_parquet({sql_path(checked_path)})")
 
         # Row rules, chunk by chunk (one Data Docs result per file, or per chunk of a big file).
         failures = []
@@ -232,7 +239,9 @@ def validate_source(layout: Layout, source_name: str) -> dict[str, Any]:
             for p, r, d in whole_files
         )
         rows_sql = (
-            f"select {QUARANTINE_COLUMNS} from checked join verdict using ({ROW_ID}) "
+            f"select {_sql_text(source_name)} as source, _file as file, {ROW_ID} - _base as row_number, "
+            "reason::varchar as reason, detail::varchar as detail "
+            f"from verdict join file_base on {ROW_ID} between _base + 1 and _last "
             f"where _file not in ({held_sql})"
         )
         _write(
@@ -243,7 +252,8 @@ def validate_source(layout: Layout, source_name: str) -> dict[str, Any]:
         )
         per_file = dict(
             con.execute(
-                f"select _file, count(*) from checked join verdict using ({ROW_ID}) group by _file"
+                f"select _file, count(*) from verdict join file_base on {ROW_ID} between _base + 1 and _last "
+                "group by _file"
             ).fetchall()
         )
     finally:

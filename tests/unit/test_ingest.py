@@ -228,6 +228,86 @@ def test_identifiers_keep_digits_and_letters(con, text: str, ident: str | None) 
     assert parse(con, "clean_ident", text) == ident
 
 
+# Values in and around each fast path's form: the fast path must answer as the general one.
+FAST_PATH_CASES = [
+    None,
+    "",
+    " ",
+    "0",
+    "00",
+    "7",
+    "4500000",
+    "04500000",
+    "-5",
+    "+5",
+    " 4500000",
+    "4500000 ",
+    "4.500.000",
+    "1" * 19,
+    "9" * 400,
+    "1e5",
+    "0123456789012",
+    "123456789012",
+    "01234567890123",
+    "0.123.456.789.012",
+    "012345678901a",
+    "62.71",
+    "6271",
+    "62.7",
+    "62.711",
+    "6a.71",
+    " 62.71",
+    "00.00",
+    "2026-10",
+    "2026-1",
+    "2026-00",
+    "2026-13",
+    "2026-12",
+    "0999-10",
+    "1000-01",
+    "9999-12",
+    "202610",
+    "10/2026",
+    "2026-10-05",
+    "2026-02-30",
+    "2026-13-01",
+    "0000-01-01",
+    "2026-1-5",
+    "2026-03-05 00:00:00",
+    "05/03/2026",
+    "Budi  Santoso",
+    "Budi\tSantoso",
+    "Budi\nSantoso",
+    "Budi\x0bSantoso",
+    "Budi\x0cSantoso",
+    "Budi\rSantoso",
+    " Budi",
+    "Budi\u00a0Santoso",
+]
+
+
+@pytest.mark.parametrize("macro", ["parse_nib", "parse_amount", "parse_date", "parse_region", "parse_period"])
+def test_fast_paths_answer_as_the_general_parser(con, macro: str) -> None:
+    pairs = con.execute(
+        f"select x, {macro}(x), {macro}_any(x) from unnest(?::varchar[]) as t(x)", [FAST_PATH_CASES]
+    ).fetchall()
+    assert len(pairs) == len(FAST_PATH_CASES)
+    assert [(x, general) for x, _, general in pairs] == [(x, fast) for x, fast, _ in pairs]
+
+
+def test_white_space_is_looked_for_as_re2_sees_it(con) -> None:
+    """clean_text looks for RE2's \\s as plain characters: it must rewrite exactly the values in
+    which the regular expression finds a run of white space or a character other than a space."""
+    found = con.execute(
+        "select x, clean_text(x) is distinct from nullif(trim(x), ''), "
+        "regexp_matches(x, '\\s\\s') or regexp_matches(x, '[\\t\\n\\f\\r]') "
+        "from unnest(?::varchar[]) as t(x) where x is not null",
+        [FAST_PATH_CASES],
+    ).fetchall()
+    assert [(x, rewritten) for x, rewritten, _ in found] == [(x, expected) for x, _, expected in found]
+    assert any(rewritten for _, rewritten, _ in found)
+
+
 def test_typed_parquet_numbers_and_dates_read_as_their_text_would(tmp_path: Path, con) -> None:
     """Numbers and dates that Parquet already types skip the text parsers (readers.py passes
     them as t{i} beside their text c{i}); each must give exactly what its text gives."""
