@@ -50,7 +50,7 @@ def _columns(expectations: list[dict[str, Any]]) -> list[str]:
 
 def _checked_columns(suite: SuiteFiles) -> list[str]:
     """What validation reads of a row once its helper columns are added: every column an
-    expectation names or ranks by. Only these are kept in table `checked`, beside `_row_id`; the
+    expectation names or ranks by. Only these are kept in `checked`, beside `_row_id`; the
     silver file takes the whole row from the ingested file (10 M payroll rows: a table of every
     column cost 1-2 s more to build, and as much to write out again), and a quarantined row's
     file and row number come from its `_row_id` (table `file_base`): the same file name on
