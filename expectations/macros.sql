@@ -1,6 +1,4 @@
 -- The parts of a NIK (CONTRACT.md section 3): province + regency, district, birth date, serial.
-create or replace macro nik_regency(nik) as substr(nik, 1, 2) || '.' || substr(nik, 3, 2);
-
 -- Women's birth days carry +40; a day that is not a real date (after that) makes the NIK invalid.
 create or replace macro nik_birth_date(nik) as try_strptime(
     lpad((case when try_cast(substr(nik, 7, 2) as int) > 40

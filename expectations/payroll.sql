@@ -1,6 +1,5 @@
 select
     rows.*,
-    nik_regency(rows.nik) as _nik_regency,
     nik_region.code is not null as _nik_regency_known,
     nik_birth_date(rows.nik) as _nik_birth_date,
     -- an absent optional code is fine: only a code that is there can be unknown
@@ -8,6 +7,7 @@ select
     coalesce(rows.employer_nib, rows.employer_npwp) as _employer_id,
     coalesce(rows.period, $period) as _period
 from rows
--- on the NIK's first four digits: building nik_regency() of every row to join on cost more
+-- the NIK's first four digits are its province and regency (contract section 3): joined as they
+-- are, since building `62.71` from every NIK to join on cost more
 left join regencies as nik_region on nik_region.digits = left(rows.nik, 4)
 left join regencies as work_region on work_region.code = rows.work_regency_code

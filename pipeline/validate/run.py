@@ -238,11 +238,15 @@ def validate_source(layout: Layout, source_name: str) -> dict[str, Any]:
             f"select {_sql_text(source_name)}, {_sql_text(p)}, null::bigint, {_sql_text(r)}, {_sql_text(d)}"
             for p, r, d in whole_files
         )
+        # each quarantined row's file and row number, from its `_row_id`
+        con.execute(
+            f"create view quarantined as select verdict.*, _file, {ROW_ID} - _base as _row_number "
+            f"from verdict join file_base on {ROW_ID} between _base + 1 and _last"
+        )
         rows_sql = (
-            f"select {_sql_text(source_name)} as source, _file as file, {ROW_ID} - _base as row_number, "
+            f"select {_sql_text(source_name)} as source, _file as file, _row_number as row_number, "
             "reason::varchar as reason, detail::varchar as detail "
-            f"from verdict join file_base on {ROW_ID} between _base + 1 and _last "
-            f"where _file not in ({held_sql})"
+            f"from quarantined where _file not in ({held_sql})"
         )
         _write(
             con,
@@ -250,12 +254,7 @@ def validate_source(layout: Layout, source_name: str) -> dict[str, Any]:
             "order by file, row_number nulls first",
             layout.quarantine(source_name),
         )
-        per_file = dict(
-            con.execute(
-                f"select _file, count(*) from verdict join file_base on {ROW_ID} between _base + 1 and _last "
-                "group by _file"
-            ).fetchall()
-        )
+        per_file = dict(con.execute("select _file, count(*) from quarantined group by _file").fetchall())
     finally:
         con.close()
         checked_path.unlink(missing_ok=True)
