@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -114,6 +115,13 @@ def sampled(command: list[str]) -> tuple[str, float, float]:
     return out, time.perf_counter() - started, peak / 1e9
 
 
+def scripted(code: str, *args: object) -> tuple[dict[str, Any], float, float]:
+    """Run `code` (one of the scripts above) in a fresh Python; return the JSON it prints last,
+    its wall seconds and its process tree's peak RSS in GB."""
+    out, seconds, peak = sampled([sys.executable, "-c", code, *map(str, args)])
+    return json.loads(out.strip().splitlines()[-1]), seconds, peak
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -141,8 +149,7 @@ def main() -> None:
                 ]
             )
             print(f"{employers:,} employers: demo data in {seconds:.0f} s, peak {peak:.2f} GB")
-        out, seconds, peak = sampled([sys.executable, "-c", RUN, PERIOD, str(landing), str(data)])
-        report = json.loads(out.strip().splitlines()[-1])
+        report, seconds, peak = scripted(RUN, PERIOD, landing, data)
         print(
             f"\n{employers:,} employers, {report['rows']:,} rows received: rekon run {seconds:.1f} s wall, "
             f"peak {peak:.2f} GB (process tree)"
@@ -155,10 +162,7 @@ def main() -> None:
             print(f"  {name:<34} {value:>8.1f} s")
         print("  " + ", ".join(f"{k} {v:.1f} s" for k, v in steps.items()))
 
-        out, _, pandas_peak = sampled(
-            [sys.executable, "-c", PANDAS, PERIOD, str(data), str(Path(__file__).parent)]
-        )
-        pandas = json.loads(out.strip().splitlines()[-1])
+        pandas, _, pandas_peak = scripted(PANDAS, PERIOD, data, Path(__file__).parent)
         pandas_seconds, reference = pandas["seconds"], [tuple(row) for row in pandas["rows"]]
         published = pd.read_parquet(data / "published" / PERIOD / "findings.parquet")
         ours = published[published.category.isin(["PWBD", "PDS_TK"])][
@@ -184,8 +188,7 @@ def main() -> None:
             f"{size}: reconcile {steps['reconcile']:.2f} s against pandas' {pandas_seconds:.1f} s = "
             f"{speedup:.1f}x, target {RECONCILE_SPEEDUP:.0f}x: {verdict(speedup >= RECONCILE_SPEEDUP)}"
         )
-        out, _, rules_peak = sampled([sys.executable, "-c", RULES, PERIOD, str(data)])
-        rules = json.loads(out.strip().splitlines()[-1])
+        rules, _, rules_peak = scripted(RULES, PERIOD, data)
         same = [tuple(row) for row in rules["rows"]] == reference
         print(
             f"  DuckDB PWBD+PDS_TK alone {rules['seconds']:>18.1f} s, peak {rules_peak:.2f} GB "
