@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.db import connect, frame
+from pipeline.db import connect, frame, sql_path
 from pipeline.validate.gx_runner import ROW_ID, Validator
 
 CHUNK_ROWS = int(os.environ.get("REKON_VALIDATION_CHUNK_ROWS", 1_000_000))
@@ -55,16 +55,12 @@ def chunk_label(chunk: Chunk, file_rows: dict[str, tuple[int, int]]) -> str:
 
 
 def read_columns(relation: str, columns: list[str], first: int, last: int, con=None) -> pd.DataFrame:
-    """A chunk's rows, only the named columns, from a table or a Parquet file of checked rows."""
+    """A chunk's rows, only the named columns, from the view `checked` or the Parquet file behind it."""
     names = ", ".join(dict.fromkeys([ROW_ID, *columns]))
     return frame(
         con or connect(),
         f"select {names} from {relation} where {ROW_ID} between {first} and {last} order by {ROW_ID}",
     )
-
-
-def _parquet(path: Path) -> str:
-    return "read_parquet('" + str(path).replace("'", "''") + "')"
 
 
 _worker: Validator | None = None
@@ -78,7 +74,7 @@ def _init_worker() -> None:
 def _validate_chunk(task: tuple[Path, str, Chunk, list[str], list[dict[str, Any]], dict[str, Any]]):
     checked, source, chunk, columns, expectations, parameters = task
     validator = _worker or Validator()
-    frame = read_columns(_parquet(checked), columns, chunk.first, chunk.last)
+    frame = read_columns(f"read_parquet({sql_path(checked)})", columns, chunk.first, chunk.last)
     return validator.run(f"{source}:{chunk.file}", frame, expectations, parameters)
 
 
