@@ -28,8 +28,8 @@ TABLES = {
                months_listed, priority
         from findings order by category, employer_key""",
     "resolved": """
-        select period, category, employer_key, employer_name, regency_code, branch_code, status,
-               first_seen_period, last_listed_period
+        select period, category, employer_key, employer_name, regency_code, branch_code, branch_name,
+               status, first_seen_period, last_listed_period
         from findings_resolved order by category, employer_key""",
     "workers": """
         select period, category, employer_key, nik_masked, full_name, gross_wage, reported_wage,

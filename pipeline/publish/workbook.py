@@ -1,8 +1,9 @@
 """The workbook compliance teams open: `kepatuhan_<period>.xlsx`, in Bahasa Indonesia.
 
 Sheets: Ringkasan (counts and contributions per category and per branch, with a chart), Temuan,
-Pekerja (masked NIKs), Cakupan (with a chart), Karantina. A table longer than Excel's
-1,048,576-row sheet limit continues on `<sheet> (2)`, ... and the summary says so.
+Selesai (last period's findings no longer listed), Pekerja (masked NIKs), Cakupan (with a chart),
+Karantina. A table longer than Excel's 1,048,576-row sheet limit continues on `<sheet> (2)`, ...
+and the summary says so.
 xlsxwriter writes the frame of every sheet; the tables' rows are rendered by DuckDB and spliced
 in afterwards (sheet_rows.py).
 """
@@ -16,6 +17,10 @@ from pathlib import Path
 from pipeline.publish.sheet_rows import filled, placeholder_styles, rows_sql, splice
 
 EXCEL_MAX_ROWS = 1_048_576  # per sheet, header included
+
+# Header rows are two lines high, for headers that wrap: LibreOffice does not grow a row written
+# without a height to fit its wrapped text (the summary's headers overflowed into the first row).
+HEADER_HEIGHT = 30
 
 TEXT, COUNT, RUPIAH, PERCENT = "text", "count", "rupiah", "percent"
 
@@ -35,6 +40,14 @@ class Sheet:
     columns: tuple[Column, ...]
 
 
+# Columns that several sheets show, alike on each.
+CATEGORY = Column("Kategori", width=13)
+EMPLOYER_KEY = Column("Kunci pemberi kerja", width=19)
+EMPLOYER_NAME = Column("Nama pemberi kerja", width=32)
+REGENCY_CODE = Column("Kode wilayah", width=10)
+BRANCH = Column("Kantor cabang", width=28)
+FIRST_SEEN = Column("Pertama tercatat", width=12)
+
 SHEETS = (
     Sheet(
         "Temuan",
@@ -44,23 +57,39 @@ SHEETS = (
            from findings""",
         "category, employer_key",
         (
-            Column("Kategori", width=13),
+            CATEGORY,
             Column("Status", width=11),
             Column("Prioritas", COUNT, 10),
-            Column("Kantor cabang", width=28),
-            Column("Kunci pemberi kerja", width=19),
-            Column("Nama pemberi kerja", width=32),
+            BRANCH,
+            EMPLOYER_KEY,
+            EMPLOYER_NAME,
             Column("NIB", width=15),
             Column("NPWP", width=18),
             Column("NPP", width=12),
-            Column("Kode wilayah", width=10),
+            REGENCY_CODE,
             Column("Kabupaten/kota", width=28),
             Column("Pekerja terdampak", COUNT, 12),
             Column("Selisih upah per bulan", RUPIAH, 18),
             Column("Perkiraan iuran per bulan", RUPIAH, 18),
             Column("Program belum diikuti", width=14),
-            Column("Pertama tercatat", width=12),
+            FIRST_SEEN,
             Column("Bukti", width=80),
+        ),
+    ),
+    Sheet(
+        "Selesai",
+        """select category, employer_key, employer_name, regency_code, branch_name, first_seen_period,
+                  last_listed_period
+           from findings_resolved""",
+        "category, employer_key",
+        (
+            CATEGORY,
+            EMPLOYER_KEY,
+            EMPLOYER_NAME,
+            REGENCY_CODE,
+            BRANCH,
+            FIRST_SEEN,
+            Column("Terakhir tercatat", width=12),
         ),
     ),
     Sheet(
@@ -69,8 +98,8 @@ SHEETS = (
            from finding_workers""",
         "category, employer_key, nik",
         (
-            Column("Kategori", width=13),
-            Column("Kunci pemberi kerja", width=19),
+            CATEGORY,
+            EMPLOYER_KEY,
             Column("NIK (disamarkan)", width=18),
             Column("Nama", width=30),
             Column("Upah bruto", RUPIAH, 15),
@@ -85,8 +114,8 @@ SHEETS = (
            from coverage""",
         "region_code",
         (
-            Column("Tingkat", width=10),
-            Column("Kode wilayah", width=12),
+            Column("Tingkat", width=15),
+            REGENCY_CODE,
             Column("Wilayah", width=32),
             Column("Pekerja formal (Sakernas)", COUNT, 16),
             Column("Peserta aktif", COUNT, 14),
@@ -131,6 +160,8 @@ def write_workbook(con, folder: Path, period: str) -> Path:
             {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"}
         ),
         "title": book.add_format({"bold": True, "font_size": 14}),
+        "total_" + COUNT: book.add_format({"bold": True, "top": 1, "num_format": "#,##0"}),
+        "total_" + RUPIAH: book.add_format({"bold": True, "top": 1, "num_format": '"Rp" #,##0'}),
         TEXT: None,
         COUNT: book.add_format({"num_format": "#,##0"}),
         RUPIAH: book.add_format({"num_format": '"Rp" #,##0'}),
@@ -138,13 +169,15 @@ def write_workbook(con, folder: Path, period: str) -> Path:
     }
     summary = book.add_worksheet("Ringkasan")
     tables = [_Table(con, sheet, _add_table_sheets(book, con, sheet, formats)) for sheet in SHEETS]
-    continued = [
+    rows = {table.sheet.name: table.rows for table in tables}
+    notes = [f"{rows['Selesai']} temuan periode lalu tidak tercatat lagi periode ini (lembar Selesai)."]
+    notes += [
         f"Tabel {table.sheet.name} berlanjut di lembar {name}."
         for table in tables
         for name, _ in table.parts[1:]
     ]
-    _write_summary(book, summary, con, period, formats, continued)
-    _coverage_chart(book, next(t.rows for t in tables if t.sheet.name == "Cakupan"))
+    _write_summary(book, summary, con, period, formats, notes)
+    _coverage_chart(book, rows["Cakupan"])
     book.close()
 
     members = {sheet.name: f"xl/worksheets/sheet{i}.xml" for i, sheet in enumerate(book.worksheets(), 1)}
@@ -166,7 +199,7 @@ def _new_sheet(book, name: str, sheet: Sheet, formats):
     for i, column in enumerate(sheet.columns):
         worksheet.set_column(i, i, column.width, formats[column.kind])
     worksheet.freeze_panes(1, 0)
-    worksheet.set_row(0, 30)
+    worksheet.set_row(0, HEADER_HEIGHT)
     _printable(worksheet)
     worksheet.write_row(0, 0, [c.header for c in sheet.columns], formats["header"])
     return worksheet
@@ -236,11 +269,12 @@ def _printable(worksheet) -> None:
     worksheet.repeat_rows(0)
 
 
-def _write_summary(book, sheet, con, period: str, formats, continued: list[str]) -> None:
+def _write_summary(book, sheet, con, period: str, formats, notes: list[str]) -> None:
     _printable(sheet)
     sheet.set_column(0, 0, 34)
     sheet.set_column(1, 3, 20)
     sheet.write(0, 0, f"Rekon: ringkasan kepatuhan periode {period}", formats["title"])
+    sheet.set_row(2, HEADER_HEIGHT)
     sheet.write_row(
         2,
         0,
@@ -261,7 +295,7 @@ def _write_summary(book, sheet, con, period: str, formats, continued: list[str])
             total_row,
             column,
             f"=SUM({letter}4:{letter}{total_row})",
-            formats[kind],
+            formats["total_" + kind],
             sum((r[column] or 0) for r in rows),
         )
     if rows:
@@ -280,6 +314,7 @@ def _write_summary(book, sheet, con, period: str, formats, continued: list[str])
 
     start = total_row + 3
     sheet.write(start - 1, 0, "Menurut kantor cabang", formats["title"])
+    sheet.set_row(start, HEADER_HEIGHT)
     sheet.write_row(
         start,
         0,
@@ -294,7 +329,7 @@ def _write_summary(book, sheet, con, period: str, formats, continued: list[str])
         sheet.write_number(i, 2, employers, formats[COUNT])
         sheet.write_number(i, 3, contribution or 0, formats[RUPIAH])
         start = i
-    for i, note in enumerate(continued, start=start + 2):
+    for i, note in enumerate(notes, start=start + 2):
         sheet.write(i, 0, note)
 
 

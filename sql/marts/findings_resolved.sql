@@ -6,6 +6,7 @@ select
     previous.employer_name,
     previous.regency_code,
     coalesce(branches.branch_code, 'BELUM-DIPETAKAN') as branch_code,
+    coalesce(branches.branch_name, 'Belum dipetakan ke kantor cabang') as branch_name,
     'SELESAI' as status,
     coalesce(previous.first_seen_period, previous.period) as first_seen_period,
     previous.period as last_listed_period

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -67,3 +68,14 @@ def test_priority_ranks_each_branch_by_arrears(published) -> None:
         arrears = (ordered.estimated_contribution_monthly * ordered.months_listed).tolist()
         assert arrears == sorted(arrears, reverse=True)
     assert set(third.branch_code) == {"KC-PLKR", "KC-PBUN"}
+
+
+def test_workbook_lists_the_resolved(published) -> None:
+    book = openpyxl.load_workbook(published["2026-10"] / "kepatuhan_2026-10.xlsx")
+    resolved = pd.read_csv(published["2026-10"] / "resolved.csv", dtype=str)
+    shown = [row[:2] + row[-2:] for row in book["Selesai"].iter_rows(min_row=2, values_only=True)]
+    columns = ["category", "employer_key", "first_seen_period", "last_listed_period"]
+    assert shown == [tuple(row) for row in resolved[columns].values.tolist()]
+    assert set(resolved.branch_name) == {"Kantor Cabang Palangka Raya"}
+    notes = [c.value for c in book["Ringkasan"]["A"] if c.value and "lembar Selesai" in str(c.value)]
+    assert notes == ["3 temuan periode lalu tidak tercatat lagi periode ini (lembar Selesai)."]
