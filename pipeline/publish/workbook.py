@@ -38,6 +38,9 @@ class Sheet:
     sql: str  # the rows: the columns' values first, in order (more may follow, for `order`)
     order: str  # their order on the sheet
     columns: tuple[Column, ...]
+    # Print only the table's columns: its last column holds long text, which would otherwise
+    # run on past it and shrink the printed page to fit (a chart beside a table needs the rest).
+    print_table_only: bool = False
 
 
 # Columns that several sheets show, alike on each.
@@ -75,6 +78,7 @@ SHEETS = (
             FIRST_SEEN,
             Column("Bukti", width=80),
         ),
+        print_table_only=True,
     ),
     Sheet(
         "Selesai",
@@ -133,6 +137,7 @@ SHEETS = (
             Column("Alasan", width=20),
             Column("Rincian", width=60),
         ),
+        print_table_only=True,
     ),
 )
 
@@ -223,6 +228,8 @@ def _add_table_sheets(book, con, sheet: Sheet, formats) -> list[tuple[str, int]]
                 else:
                     worksheet.write_number(1, i, 0)
         worksheet.autofilter(0, 0, max(rows, 1), len(sheet.columns) - 1)
+        if sheet.print_table_only:
+            worksheet.print_area(0, 0, max(rows, 1), len(sheet.columns) - 1)
         parts.append((name, rows))
     return parts
 

@@ -32,6 +32,9 @@ def test_sheets_headers_and_totals(published: Path) -> None:
     assert temuan.freeze_panes == "A2" and temuan.auto_filter.ref
     assert [c.value for c in temuan[1]][:3] == ["Kategori", "Status", "Prioritas"]
     assert temuan.max_row - 1 == len(findings)
+    # printed: the findings without their evidence's overflow; coverage with its chart
+    assert temuan.print_area == f"'Temuan'!$A$1:$Q${len(findings) + 1}"
+    assert not book["Cakupan"].print_area
     summary = {
         row[0]: row[1:]
         for row in book["Ringkasan"].iter_rows(min_row=4, max_col=4, values_only=True)
