@@ -22,6 +22,8 @@ MESSAGES = {
     # Also what a user gets for an employer outside their regions: it must not tell them it exists.
     404: "Halaman tidak ditemukan.",
     405: "Metode tidak diizinkan.",
+    # An XLSX download longer than one Excel sheet (pipeline/portal/exports.py).
+    413: "Daftar terlalu panjang untuk satu lembar Excel. Gunakan unduhan CSV.",
     429: "Terlalu banyak percobaan masuk. Coba lagi nanti.",
     500: "Terjadi kesalahan pada server.",
 }

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
+
+from pipeline.db import sql_name
 
 
 def to_csv(table: pa.Table) -> bytes:
@@ -23,40 +24,95 @@ def to_csv(table: pa.Table) -> bytes:
         return path.read_bytes()
 
 
+# An export's sheet: the title on row 1, the column names on row 2, the rows from row 3 on.
+FIRST_ROW = 3
+XLSX_MAX_ROWS = 1_048_576 - (FIRST_ROW - 1)  # Excel's rows per sheet, less the title and header
+# Rows DuckDB renders and hands over at a time. The 135 k findings of a national run: 20,000-row
+# blocks, 2.1 s and 0.42 GB more memory; these, 1.9 s and 0.21 GB (cell by cell: 15 s, 0.68 GB).
+EXPORT_BLOCK_ROWS = 4096
+
+
 def to_xlsx(table: pa.Table, sheet: str, title: str) -> bytes:
+    """The table as a one-sheet workbook: the title, the column names, then the rows (numbers as
+    `#,##0`, dates as dates). xlsxwriter writes the frame and DuckDB renders the rows, as for the
+    published workbook (pipeline/publish/sheet_rows.py), rather than Python writing each cell.
+
+    Raises ValueError for more rows than a sheet holds: the CSV download has no such limit."""
+    from pipeline.portal.queries import duck
+    from pipeline.publish.sheet_rows import splice
+
+    if table.num_rows > XLSX_MAX_ROWS:
+        raise ValueError(f"{table.num_rows:,} rows do not fit on one sheet ({XLSX_MAX_ROWS:,})")
+    kinds = [_kind(field.type) for field in table.schema]
+    with tempfile.TemporaryDirectory(prefix="rekon-portal-") as folder:
+        path = Path(folder) / "export.xlsx"
+        _write_frame(path, sheet, title, table.column_names, kinds if table.num_rows else [])
+        if table.num_rows:
+            with duck() as con:
+                # each row's position in the table gives its sheet row
+                con.register("export", table.append_column("_position", pa.array(range(table.num_rows))))
+                splice(path, {"xl/worksheets/sheet1.xml": lambda xml: _rows(con, xml, table, kinds)})
+        return path.read_bytes()
+
+
+def _write_frame(path: Path, sheet: str, title: str, names: list[str], placeholder: list[str]) -> None:
+    """The workbook without its rows: the title, the column names, and a placeholder row styled
+    as each `placeholder` kind of column will be."""
     import xlsxwriter
 
-    out = io.BytesIO()
-    # constant_memory streams rows to disk-free temp storage, so a big list does not hold every
-    # cell object in memory at once.
-    book = xlsxwriter.Workbook(out, {"in_memory": True, "constant_memory": True})
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     bold = book.add_format({"bold": True})
-    money = book.add_format({"num_format": "#,##0"})
-    date = book.add_format({"num_format": "yyyy-mm-dd"})
-    ws = book.add_worksheet(sheet[:31])
-    ws.write(0, 0, title, bold)
-    ws.write_row(1, 0, table.column_names, bold)
-    formats = [
-        money
-        if pa.types.is_integer(f.type) or pa.types.is_floating(f.type)
-        else date
-        if pa.types.is_date(f.type)
-        else None
-        for f in table.schema
-    ]
-    row_number = 2
-    for batch in table.to_batches(max_chunksize=10_000):
-        for row in zip(*(c.to_pylist() for c in batch.columns), strict=True):
-            for col, value in enumerate(row):
-                if value is None:
-                    continue
-                if isinstance(value, dt.date):
-                    ws.write_datetime(row_number, col, dt.datetime.combine(value, dt.time()), formats[col])
-                elif formats[col] is money:
-                    ws.write_number(row_number, col, value, money)
-                else:
-                    ws.write_string(row_number, col, str(value))
-            row_number += 1
-    ws.freeze_panes(2, 0)
+    formats = {
+        "number": book.add_format({"num_format": "#,##0"}),
+        "date": book.add_format({"num_format": "yyyy-mm-dd"}),
+    }
+    worksheet = book.add_worksheet(sheet[:31])
+    worksheet.freeze_panes(FIRST_ROW - 1, 0)
+    worksheet.write(0, 0, title, bold)
+    worksheet.write_row(1, 0, names, bold)
+    for column, kind in enumerate(placeholder):
+        if kind == "text":
+            worksheet.write_string(FIRST_ROW - 1, column, "-")
+        else:
+            worksheet.write_number(FIRST_ROW - 1, column, 0, formats[kind])
     book.close()
-    return out.getvalue()
+
+
+def _rows(con, sheet_xml: bytes, table: pa.Table, kinds: list[str]) -> Iterator[bytes]:
+    """The sheet's XML with the table's rows in place of the placeholder: DuckDB renders each row
+    and hands them over in blocks that Arrow joins, so no more than a block is held at a time.
+    A plain projection of the registered table keeps its order (DuckDB preserves insertion
+    order), which the rows must have."""
+    import pyarrow.compute as pc
+
+    from pipeline.publish.sheet_rows import filled, placeholder_styles, row_xml_sql
+
+    names = table.column_names
+    styles = placeholder_styles(sheet_xml, len(names), FIRST_ROW)
+    cells = [(name, kind != "text", style) for name, kind, style in zip(names, kinds, styles, strict=True)]
+    values = ", ".join(_cell_sql(name, kind) for name, kind in zip(names, kinds, strict=True))
+    rows = f"select {values}, (_position + {FIRST_ROW})::varchar as r from export"
+    batches = con.sql(f"select {row_xml_sql(cells)} from ({rows})").to_arrow_reader(
+        batch_size=EXPORT_BLOCK_ROWS
+    )
+    blocks = (
+        pc.binary_join(pa.ListArray.from_arrays([0, len(batch)], batch.column(0)), "")[0].as_py().encode()
+        for batch in batches
+    )
+    return filled(sheet_xml, blocks, table.num_rows, len(names), FIRST_ROW)
+
+
+def _kind(data_type: pa.DataType) -> str:
+    if pa.types.is_integer(data_type) or pa.types.is_floating(data_type) or pa.types.is_decimal(data_type):
+        return "number"
+    if pa.types.is_date(data_type) or pa.types.is_timestamp(data_type):
+        return "date"
+    return "text"
+
+
+def _cell_sql(name: str, kind: str) -> str:
+    """A column as its cells show it: dates as Excel's day numbers (days since 1899-12-30)."""
+    column = sql_name(name)
+    if kind == "date":
+        return f"epoch({column}::timestamp) / 86400 + 25569 as {column}"
+    return column

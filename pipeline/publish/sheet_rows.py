@@ -5,7 +5,8 @@ run. DuckDB renders the same `<row>` elements in a fraction of that, so xlsxwrit
 what it is good at (formats, widths, frozen headers, filters, charts, the summary) plus one
 placeholder row per table sheet, and `splice` swaps each placeholder for the table's rows. The
 placeholder row's cells carry the style index xlsxwriter gave each column, which the rendered
-cells reuse.
+cells reuse. The placeholder is the sheet row the table's rows start on: row 2, under the header,
+unless a sheet has more above its header (the portal's downloads start with a title).
 """
 
 from __future__ import annotations
@@ -29,8 +30,6 @@ MAX_TEXT = 32_767  # Excel's limit on a cell's text (xlsxwriter truncates the sa
 # Control characters XML 1.0 cannot carry; Excel reads them back from `_xHHHH_`.
 CONTROL = [chr(c) for c in [*range(0x00, 0x09), *range(0x0B, 0x20)]]
 
-_PLACEHOLDER_ROW = re.compile(rb'<row r="2"[^>]*>.*?</row>', re.S)
-_CELL_STYLE = re.compile(rb'<c r="([A-Z]+)2"(?: s="(\d+)")?')
 _DIMENSION = re.compile(rb'<dimension ref="[^"]*"/>')
 
 
@@ -47,17 +46,10 @@ def _text_sql(value: str) -> str:
     return f"replace(replace(replace({text}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;')"
 
 
-def rows_sql(
-    select: str,
-    order: str,
-    columns: Sequence[tuple[str, bool, str | None]],
-    per_sheet: int,
-) -> str:
-    """SQL yielding (part, xml): the rows of `select` in `order` as `<row>` elements, `per_sheet`
-    to a sheet part (from row 2, under the header), in blocks of BLOCK_ROWS rows.
+def row_xml_sql(columns: Sequence[tuple[str, bool, str | None]]) -> str:
+    """SQL for a row as a `<row>` element, numbered by the text column `r` (its sheet row).
 
-    `columns`: per cell, the column of `select` it shows, whether it is a number, and its style
-    index."""
+    `columns`: per cell, the column it shows, whether it is a number, and its style index."""
     cells = []
     for i, (name, numeric, style) in enumerate(columns):
         value = sql_name(name)
@@ -69,13 +61,26 @@ def rows_sql(
         else:
             inline = f'{start} t="inlineStr"><is><t xml:space="preserve">\''
             cells.append(f"coalesce({inline} || {_text_sql(value)} || '</t></is></c>', '')")
+    return f"""'<row r="' || r || '">' || concat({", ".join(cells)}) || '</row>'"""
+
+
+def rows_sql(
+    select: str,
+    order: str,
+    columns: Sequence[tuple[str, bool, str | None]],
+    per_sheet: int,
+) -> str:
+    """SQL yielding (part, xml): the rows of `select` in `order` as `<row>` elements, `per_sheet`
+    to a sheet part (from row 2, under the header), in blocks of BLOCK_ROWS rows.
+
+    `columns`: per cell, the column of `select` it shows, whether it is a number, and its style
+    index."""
     return f"""
         with numbered as (
             select row_number() over (order by {order}) - 1 as i, * from ({select})
         ),
         rendered as (
-            select i, i // {per_sheet} as part,
-                '<row r="' || r || '">' || concat({", ".join(cells)}) || '</row>' as xml
+            select i, i // {per_sheet} as part, {row_xml_sql(columns)} as xml
             from (select *, (i % {per_sheet} + 2)::varchar as r from numbered)
         )
         select part, string_agg(xml, '' order by i) as xml
@@ -85,23 +90,27 @@ def rows_sql(
     """
 
 
-def _placeholder(sheet_xml: bytes) -> re.Match[bytes]:
-    row = _PLACEHOLDER_ROW.search(sheet_xml)
+def _placeholder(sheet_xml: bytes, first_row: int) -> re.Match[bytes]:
+    row = re.search(rb'<row r="%d"[^>]*>.*?</row>' % first_row, sheet_xml, re.S)
     if row is None:
-        raise ValueError("the sheet has no placeholder row")
+        raise ValueError(f"the sheet has no placeholder row (row {first_row})")
     return row
 
 
-def placeholder_styles(sheet_xml: bytes, columns: int) -> list[str | None]:
-    """The style index of each column's cell in the placeholder row (row 2)."""
-    found = {m.group(1).decode(): m.group(2) for m in _CELL_STYLE.finditer(_placeholder(sheet_xml).group(0))}
+def placeholder_styles(sheet_xml: bytes, columns: int, first_row: int = 2) -> list[str | None]:
+    """The style index of each column's cell in the placeholder row."""
+    row = _placeholder(sheet_xml, first_row)[0]
+    found = {m[1].decode(): m[2] for m in re.finditer(rb'<c r="([A-Z]+)%d"(?: s="(\d+)")?' % first_row, row)}
     return [(found.get(xl_col_to_name(i)) or b"").decode() or None for i in range(columns)]
 
 
-def filled(sheet_xml: bytes, rows: Iterable[bytes], count: int, columns: int) -> Iterator[bytes]:
+def filled(
+    sheet_xml: bytes, rows: Iterable[bytes], count: int, columns: int, first_row: int = 2
+) -> Iterator[bytes]:
     """The sheet's XML with its placeholder row replaced by `rows` (`count` of them)."""
-    row = _placeholder(sheet_xml)
-    dimension = f'<dimension ref="A1:{xl_col_to_name(columns - 1)}{count + 1}"/>'.encode()
+    row = _placeholder(sheet_xml, first_row)
+    last = count + first_row - 1
+    dimension = f'<dimension ref="A1:{xl_col_to_name(columns - 1)}{last}"/>'.encode()
     yield _DIMENSION.sub(dimension, sheet_xml[: row.start()], count=1)
     yield from rows
     yield sheet_xml[row.end() :]

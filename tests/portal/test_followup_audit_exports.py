@@ -93,3 +93,12 @@ def test_xlsx_and_csv_downloads(logged_in) -> None:  # noqa: ANN001
     coverage = client.get(f"/api/periods/{P}/coverage.csv").text.splitlines()
     assert coverage[0] == "level,region_code,region_name,formal_workers,registered_workers,coverage_pct"
     assert json.loads(client.get("/api/periods").text)[0] == {"period": P, "findings": 9}
+
+
+def test_an_xlsx_longer_than_a_sheet_is_refused_for_csv(logged_in, monkeypatch) -> None:  # noqa: ANN001
+    from pipeline.portal import exports
+
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 2)
+    refused = logged_in("ana62").get(f"/api/periods/{P}/findings.xlsx?kategori=PDS_TK")
+    assert refused.status_code == 413 and "unduhan CSV" in refused.text
+    assert logged_in("ana62").get(f"/api/periods/{P}/findings.csv?kategori=PDS_TK").status_code == 200

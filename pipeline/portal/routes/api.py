@@ -71,6 +71,8 @@ def findings_xlsx(request: Request, period: str, identity: ApiUser) -> Response:
     table = queries.findings_table(
         portal.pubs, period, identity.user.scope, filters, followup.current_table(portal.engine)
     )
+    if table.num_rows > exports.XLSX_MAX_ROWS:
+        raise HTTPException(413)
     body = exports.to_xlsx(
         table, "Temuan", f"Temuan kepatuhan periode {period} ({identity.user.scope.label()})"
     )
