@@ -46,7 +46,7 @@ def to_xlsx(table: pa.Table, sheet: str, title: str) -> bytes:
     kinds = [_kind(field.type) for field in table.schema]
     with tempfile.TemporaryDirectory(prefix="rekon-portal-") as folder:
         path = Path(folder) / "export.xlsx"
-        _write_frame(path, sheet, title, table.column_names, kinds if table.num_rows else [])
+        _write_frame(path, sheet, title, table, kinds)
         if table.num_rows:
             with duck() as con:
                 # each row's position in the table gives its sheet row
@@ -55,9 +55,10 @@ def to_xlsx(table: pa.Table, sheet: str, title: str) -> bytes:
         return path.read_bytes()
 
 
-def _write_frame(path: Path, sheet: str, title: str, names: list[str], placeholder: list[str]) -> None:
-    """The workbook without its rows: the title, the column names, and a placeholder row styled
-    as each `placeholder` kind of column will be."""
+def _write_frame(path: Path, sheet: str, title: str, table: pa.Table, kinds: list[str]) -> None:
+    """The workbook without its rows: the title; the column names, with a filter; columns as wide
+    as their values; printed one page wide with the names on every page; and, when there are
+    rows, a placeholder row styled as each kind of column will be."""
     import xlsxwriter
 
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
@@ -67,15 +68,38 @@ def _write_frame(path: Path, sheet: str, title: str, names: list[str], placehold
         "date": book.add_format({"num_format": "yyyy-mm-dd"}),
     }
     worksheet = book.add_worksheet(sheet[:31])
+    for column, width in enumerate(_widths(table, kinds)):
+        worksheet.set_column(column, column, width)
     worksheet.freeze_panes(FIRST_ROW - 1, 0)
+    worksheet.set_landscape()
+    worksheet.set_paper(9)  # A4
+    worksheet.fit_to_pages(1, 0)
+    worksheet.repeat_rows(0, FIRST_ROW - 2)
     worksheet.write(0, 0, title, bold)
-    worksheet.write_row(1, 0, names, bold)
-    for column, kind in enumerate(placeholder):
+    worksheet.write_row(1, 0, table.column_names, bold)
+    worksheet.autofilter(FIRST_ROW - 2, 0, FIRST_ROW - 2 + max(table.num_rows, 1), len(kinds) - 1)
+    for column, kind in enumerate(kinds if table.num_rows else []):
         if kind == "text":
             worksheet.write_string(FIRST_ROW - 1, column, "-")
         else:
             worksheet.write_number(FIRST_ROW - 1, column, 0, formats[kind])
     book.close()
+
+
+# Column widths, in characters: text as wide as its longest value (up to WIDEST; evidence runs
+# longer), numbers and dates as their formats need.
+WIDEST = 60
+WIDTHS = {"number": 14, "date": 11}
+
+
+def _widths(table: pa.Table, kinds: list[str]) -> list[int]:
+    import pyarrow.compute as pc
+
+    widths = []
+    for name, column, kind in zip(table.column_names, table.columns, kinds, strict=True):
+        longest = WIDTHS.get(kind) or pc.max(pc.utf8_length(column.cast(pa.string()))).as_py() or 0
+        widths.append(min(max(len(name), longest) + 2, WIDEST))
+    return widths
 
 
 def _rows(con, sheet_xml: bytes, table: pa.Table, kinds: list[str]) -> Iterator[bytes]:

@@ -57,3 +57,18 @@ def test_more_rows_than_a_sheet_holds_are_refused(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 10)
     with pytest.raises(ValueError, match="11 rows do not fit"):
         exports.to_xlsx(pa.table({"i": list(range(11))}), "Temuan", "judul")
+
+
+def test_columns_are_as_wide_as_their_values_and_filtered() -> None:
+    table = pa.table(
+        {
+            "category": ["PWBD", "PDS_PROGRAM"],
+            "evidence": ["x" * 500, "y"],
+            "workers_affected": [3, 1_234_567],
+        }
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(exports.to_xlsx(table, "Temuan", "judul"))).active
+    widths = {d.min: d.width for d in sheet.column_dimensions.values()}
+    assert widths[1] >= len("PDS_PROGRAM") and widths[2] <= exports.WIDEST + 1
+    assert widths[3] >= len("workers_affected")
+    assert sheet.auto_filter.ref == "A2:C4"
