@@ -205,7 +205,7 @@ def _new_sheet(book, name: str, sheet: Sheet, formats):
         worksheet.set_column(i, i, column.width, formats[column.kind])
     worksheet.freeze_panes(1, 0)
     worksheet.set_row(0, HEADER_HEIGHT)
-    _printable(worksheet)
+    printable(worksheet)
     worksheet.write_row(0, 0, [c.header for c in sheet.columns], formats["header"])
     return worksheet
 
@@ -268,16 +268,17 @@ class _Table:
             self._next = next(self._blocks, None)
 
 
-def _printable(worksheet) -> None:
-    """Printed (or exported to PDF) one page wide, landscape, header row repeated."""
+def printable(worksheet, header_rows: int = 1) -> None:
+    """Printed (or exported to PDF) one A4 page wide, landscape, the first `header_rows` rows
+    repeated on every page."""
     worksheet.set_landscape()
     worksheet.set_paper(9)  # A4
     worksheet.fit_to_pages(1, 0)
-    worksheet.repeat_rows(0)
+    worksheet.repeat_rows(0, header_rows - 1)
 
 
 def _write_summary(book, sheet, con, period: str, formats, notes: list[str]) -> None:
-    _printable(sheet)
+    printable(sheet)
     sheet.set_column(0, 0, 34)
     sheet.set_column(1, 3, 20)
     sheet.write(0, 0, f"Rekon: ringkasan kepatuhan periode {period}", formats["title"])

@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipeline.db import sql_path
 from pipeline.demo.generate import generate
 
 PERIOD = "2026-10"
@@ -39,7 +40,7 @@ def validate(landing: Path, data: Path, workers: int) -> Path:
 def rows(path: Path) -> list[tuple]:
     con = duckdb.connect()
     try:
-        return con.execute(f"select * from read_parquet('{path}') order by all").fetchall()
+        return con.execute(f"select * from read_parquet({sql_path(path)}) order by all").fetchall()
     finally:
         con.close()
 

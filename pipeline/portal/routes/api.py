@@ -71,11 +71,11 @@ def findings_xlsx(request: Request, period: str, identity: ApiUser) -> Response:
     table = queries.findings_table(
         portal.pubs, period, identity.user.scope, filters, followup.current_table(portal.engine)
     )
-    if table.num_rows > exports.XLSX_MAX_ROWS:
-        raise HTTPException(413)
-    body = exports.to_xlsx(
-        table, "Temuan", f"Temuan kepatuhan periode {period} ({identity.user.scope.label()})"
-    )
+    title = f"Temuan kepatuhan periode {period} ({identity.user.scope.label()})"
+    try:
+        body = exports.to_xlsx(table, "Temuan", title)
+    except exports.TooManyRows:
+        raise HTTPException(413) from None
     detail = {"filters": filters.as_dict(), "rows": table.num_rows}
     return _download(portal, request, identity, body, XLSX, f"temuan_{period}.xlsx", detail)
 
