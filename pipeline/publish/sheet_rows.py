@@ -25,7 +25,10 @@ from pipeline.db import sql_name
 # zlib's fastest level: the national workbook's 760 MB of sheet XML deflates in 4 s instead of
 # the default level's 11 s, into 88 MB instead of 72 MB.
 DEFLATE_LEVEL = 1
-BLOCK_ROWS = 20_000  # rows per string DuckDB hands over: few Python objects, bounded memory
+# Rows DuckDB renders and hands over at a time, as one string. The national workbook (1.4 M
+# workers, 135 k findings): 4.7 s and 0.73 GB with these, 4.9 s and 0.77 GB with 20,000-row
+# blocks; the portal's download of the 135 k findings: 1.9 s and 0.21 GB against 2.1 s and 0.42 GB.
+BLOCK_ROWS = 4096
 MAX_TEXT = 32_767  # Excel's limit on a cell's text (xlsxwriter truncates the same way)
 # Control characters XML 1.0 cannot carry; Excel reads them back from `_xHHHH_`.
 CONTROL = [chr(c) for c in [*range(0x00, 0x09), *range(0x0B, 0x20)]]
@@ -64,30 +67,19 @@ def row_xml_sql(columns: Sequence[tuple[str, bool, str | None]]) -> str:
     return f"""'<row r="' || r || '">' || concat({", ".join(cells)}) || '</row>'"""
 
 
-def rows_sql(
-    select: str,
-    order: str,
-    columns: Sequence[tuple[str, bool, str | None]],
-    per_sheet: int,
-) -> str:
-    """SQL yielding (part, xml): the rows of `select` in `order` as `<row>` elements, `per_sheet`
-    to a sheet part (from row 2, under the header), in blocks of BLOCK_ROWS rows.
+def xml_blocks(con, sql: str) -> Iterator[bytes]:
+    """The `<row>` elements of `sql`'s one column, in its order, joined BLOCK_ROWS at a time.
 
-    `columns`: per cell, the column of `select` it shows, whether it is a number, and its style
-    index."""
-    return f"""
-        with numbered as (
-            select row_number() over (order by {order}) - 1 as i, * from ({select})
-        ),
-        rendered as (
-            select i, i // {per_sheet} as part, {row_xml_sql(columns)} as xml
-            from (select *, (i % {per_sheet} + 2)::varchar as r from numbered)
-        )
-        select part, string_agg(xml, '' order by i) as xml
-        from rendered
-        group by part, i // {BLOCK_ROWS}
-        order by min(i)
-    """
+    DuckDB renders a block while the one before is written, so only a few blocks are held at a
+    time; `sql` must be a plain projection or scan, which streams in order (DuckDB preserves
+    insertion order). Rendering all of a sheet's rows before handing any over (an ordered
+    `string_agg` per block) took the national workbook to 2.78 GB of memory instead of 0.73 GB."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for batch in con.sql(sql).to_arrow_reader(batch_size=BLOCK_ROWS):
+        rows = pa.ListArray.from_arrays([0, len(batch)], batch.column(0))
+        yield pc.binary_join(rows, "")[0].as_buffer().to_pybytes()
 
 
 def _placeholder(sheet_xml: bytes, first_row: int) -> re.Match[bytes]:

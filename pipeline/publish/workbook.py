@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.publish.sheet_rows import filled, placeholder_styles, rows_sql, splice
+from pipeline.publish.sheet_rows import filled, placeholder_styles, row_xml_sql, splice, xml_blocks
 
 EXCEL_MAX_ROWS = 1_048_576  # per sheet, header included
 
@@ -236,36 +236,43 @@ def _add_table_sheets(book, con, sheet: Sheet, formats) -> list[tuple[str, int]]
 
 class _Table:
     """A table's rows, rendered by DuckDB once the workbook is written and handed out sheet part
-    by sheet part, in order, as `splice` reaches each part's placeholder."""
+    by sheet part, in order, as `splice` reaches each part's placeholder.
+
+    The rows are sorted once into a temporary table on a cursor of their own; each part then
+    renders a range of its row ids, which a scan hands over in order as it renders them."""
 
     def __init__(self, con, sheet: Sheet, parts: list[tuple[str, int]]) -> None:
         self.con, self.sheet, self.parts = con, sheet, parts
         self.rows = sum(rows for _, rows in parts)
-        self._blocks = None
-        self._next = None
+        self._cursor = None
 
     def part(self, k: int):
         def fill(sheet_xml: bytes):
-            if self._blocks is None:
-                styles = placeholder_styles(sheet_xml, len(self.sheet.columns))
-                shape = self.con.execute(f"select * from ({self.sheet.sql}) limit 0")
-                names = [d[0] for d in shape.description]
-                columns = [
-                    (name, column.kind != TEXT, style)
-                    for name, column, style in zip(names, self.sheet.columns, styles, strict=False)
-                ]
-                cursor = self.con.cursor()
-                cursor.execute(rows_sql(self.sheet.sql, self.sheet.order, columns, EXCEL_MAX_ROWS - 1))
-                self._blocks = iter(cursor.fetchone, None)
-                self._next = next(self._blocks, None)
-            return filled(sheet_xml, self._part_rows(k), self.parts[k][1], len(self.sheet.columns))
+            return filled(sheet_xml, self._part_rows(k, sheet_xml), self.parts[k][1], len(self.sheet.columns))
 
         return fill
 
-    def _part_rows(self, k: int):
-        while self._next is not None and self._next[0] == k:
-            yield self._next[1].encode()
-            self._next = next(self._blocks, None)
+    def _part_rows(self, k: int, sheet_xml: bytes):
+        if self._cursor is None:
+            self._cursor = self.con.cursor()
+            sheet = self.sheet
+            self._cursor.execute(
+                f"create temp table sorted_rows as select * from ({sheet.sql}) order by {sheet.order}"
+            )
+        names = [d[0] for d in self._cursor.execute("select * from sorted_rows limit 0").description]
+        styles = placeholder_styles(sheet_xml, len(self.sheet.columns))
+        columns = [
+            (name, column.kind != TEXT, style)
+            for name, column, style in zip(names, self.sheet.columns, styles, strict=False)
+        ]
+        first, last = k * (EXCEL_MAX_ROWS - 1), k * (EXCEL_MAX_ROWS - 1) + self.parts[k][1]
+        numbered = (
+            f"select *, (rowid - {first} + 2)::varchar as r from sorted_rows "
+            f"where rowid >= {first} and rowid < {last}"
+        )
+        yield from xml_blocks(self._cursor, f"select {row_xml_sql(columns)} from ({numbered})")
+        if k == len(self.parts) - 1:
+            self._cursor.close()
 
 
 def printable(worksheet, header_rows: int = 1) -> None:

@@ -11,6 +11,7 @@ import pyarrow as pa
 import pytest
 
 from pipeline.portal import exports
+from pipeline.publish.sheet_rows import BLOCK_ROWS
 
 
 def _sheet_rows(data: bytes) -> list[tuple]:
@@ -18,7 +19,7 @@ def _sheet_rows(data: bytes) -> list[tuple]:
 
 
 def test_rows_keep_their_order_and_values_across_blocks() -> None:
-    n = 3 * exports.EXPORT_BLOCK_ROWS + 5
+    n = 3 * BLOCK_ROWS + 5
     table = pa.table(
         {
             "position": pa.array(range(n), pa.int64()),
