@@ -68,7 +68,7 @@ def row_xml_sql(columns: Sequence[tuple[str, bool, str | None]]) -> str:
 
 
 def xml_blocks(con, sql: str) -> Iterator[bytes]:
-    """The `<row>` elements of `sql`'s one column, in its order, joined BLOCK_ROWS at a time.
+    """The `<row>` elements of `sql`'s one column, in its order, up to BLOCK_ROWS to a string.
 
     DuckDB renders a block while the one before is written, so only a few blocks are held at a
     time; `sql` must be a plain projection or scan, which streams in order (DuckDB preserves

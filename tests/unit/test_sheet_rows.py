@@ -1,12 +1,29 @@
-"""Rendered sheet rows reach the workbook in order, from a thread that works ahead."""
+"""Rendered sheet rows reach the workbook in order, in blocks, from a thread that works ahead."""
 
 from __future__ import annotations
 
 import threading
 
+import duckdb
 import pytest
 
-from pipeline.publish.sheet_rows import ahead
+from pipeline.publish.sheet_rows import BLOCK_ROWS, ahead, xml_blocks
+
+
+def test_a_sorted_table_streams_its_row_id_range_in_order() -> None:
+    # What the workbook relies on: rows sorted into a table keep that order as their row ids,
+    # across row groups (122,880 rows each) and threads, and a range of them streams in order.
+    con = duckdb.connect()
+    con.execute("set threads = 2")
+    con.execute(
+        "create temp table sorted_rows as "
+        "select * from (select (i * 7919) % 300000 as k from range(300000) as t(i)) order by k"
+    )
+    sql = "select '<' || k || '>' from sorted_rows where rowid >= 100000 and rowid < 250000"
+    blocks = list(xml_blocks(con, sql))
+    assert b"".join(blocks) == b"".join(b"<%d>" % k for k in range(100_000, 250_000))
+    # in blocks of at most BLOCK_ROWS rows (a row group's end can cut one short)
+    assert len(blocks) > 1 and max(block.count(b"<") for block in blocks) <= BLOCK_ROWS
 
 
 def test_pieces_come_in_order_from_another_thread() -> None:
