@@ -103,17 +103,14 @@ def _widths(table: pa.Table, kinds: list[str]) -> list[int]:
 
 
 def _rows(con, sheet_xml: bytes, table: pa.Table, kinds: list[str]) -> Iterator[bytes]:
-    """The sheet's XML with the table's rows in place of the placeholder, rendered by DuckDB in
-    blocks (`xml_blocks`). A plain projection of the registered table keeps its order."""
-    from pipeline.publish.sheet_rows import filled, placeholder_styles, row_xml_sql, xml_blocks
+    """The sheet's XML with the table's rows in place of the placeholder. A plain projection of
+    the registered table keeps its order."""
+    from pipeline.publish.sheet_rows import rendered
 
-    names = table.column_names
-    styles = placeholder_styles(sheet_xml, len(names), FIRST_ROW)
-    cells = [(name, kind != "text", style) for name, kind, style in zip(names, kinds, styles, strict=True)]
-    values = ", ".join(_cell_sql(name, kind) for name, kind in zip(names, kinds, strict=True))
+    values = ", ".join(_cell_sql(name, kind) for name, kind in zip(table.column_names, kinds, strict=True))
     rows = f"select {values}, (_position + {FIRST_ROW})::varchar as r from export"
-    blocks = xml_blocks(con, f"select {row_xml_sql(cells)} from ({rows})")
-    return filled(sheet_xml, blocks, table.num_rows, len(names), FIRST_ROW)
+    columns = [(name, kind != "text") for name, kind in zip(table.column_names, kinds, strict=True)]
+    return rendered(con, sheet_xml, rows, columns, table.num_rows, FIRST_ROW)
 
 
 def _kind(data_type: pa.DataType) -> str:

@@ -108,6 +108,20 @@ def filled(
     yield sheet_xml[row.end() :]
 
 
+def rendered(
+    con, sheet_xml: bytes, rows_sql: str, columns: Sequence[tuple[str, bool]], count: int, first_row: int = 2
+) -> Iterator[bytes]:
+    """The sheet's XML with its placeholder row replaced by the `count` rows of `rows_sql`, which
+    numbers each by its sheet row in the text column `r`, rendered by DuckDB (`xml_blocks`).
+
+    `columns`: per cell, the column of `rows_sql` it shows and whether it is a number; each cell
+    takes the style of the placeholder's cell in its column."""
+    styles = placeholder_styles(sheet_xml, len(columns), first_row)
+    cells = [(name, numeric, style) for (name, numeric), style in zip(columns, styles, strict=True)]
+    blocks = xml_blocks(con, f"select {row_xml_sql(cells)} from ({rows_sql})")
+    return filled(sheet_xml, blocks, count, len(columns), first_row)
+
+
 def splice(path: Path, members: dict[str, Callable[[bytes], Iterable[bytes]]]) -> None:
     """Rewrite the workbook at `path`: each member named in `members` becomes what its function
     yields from the member's XML; the others are copied. Member order and dates are kept, so the

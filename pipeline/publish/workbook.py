@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.publish.sheet_rows import filled, placeholder_styles, row_xml_sql, splice, xml_blocks
+from pipeline.publish.sheet_rows import rendered, splice
 
 EXCEL_MAX_ROWS = 1_048_576  # per sheet, header included
 
@@ -248,31 +248,30 @@ class _Table:
 
     def part(self, k: int):
         def fill(sheet_xml: bytes):
-            return filled(sheet_xml, self._part_rows(k, sheet_xml), self.parts[k][1], len(self.sheet.columns))
+            cursor = self._sorted()
+            names = [d[0] for d in cursor.execute("select * from sorted_rows limit 0").description]
+            # the rows' first columns are the sheet's; any after them are there for the order
+            shown = zip(names, self.sheet.columns, strict=False)
+            columns = [(name, column.kind != TEXT) for name, column in shown]
+            first, rows = k * (EXCEL_MAX_ROWS - 1), self.parts[k][1]
+            numbered = (
+                f"select *, (rowid - {first} + 2)::varchar as r from sorted_rows "
+                f"where rowid >= {first} and rowid < {first + rows}"
+            )
+            yield from rendered(cursor, sheet_xml, numbered, columns, rows)
+            if k == len(self.parts) - 1:
+                cursor.close()  # and its sorted rows with it
 
         return fill
 
-    def _part_rows(self, k: int, sheet_xml: bytes):
+    def _sorted(self):
+        """The cursor holding the table's rows sorted, as `sorted_rows` (made on first use)."""
         if self._cursor is None:
-            self._cursor = self.con.cursor()
-            sheet = self.sheet
+            sheet, self._cursor = self.sheet, self.con.cursor()
             self._cursor.execute(
                 f"create temp table sorted_rows as select * from ({sheet.sql}) order by {sheet.order}"
             )
-        names = [d[0] for d in self._cursor.execute("select * from sorted_rows limit 0").description]
-        styles = placeholder_styles(sheet_xml, len(self.sheet.columns))
-        columns = [
-            (name, column.kind != TEXT, style)
-            for name, column, style in zip(names, self.sheet.columns, styles, strict=False)
-        ]
-        first, last = k * (EXCEL_MAX_ROWS - 1), k * (EXCEL_MAX_ROWS - 1) + self.parts[k][1]
-        numbered = (
-            f"select *, (rowid - {first} + 2)::varchar as r from sorted_rows "
-            f"where rowid >= {first} and rowid < {last}"
-        )
-        yield from xml_blocks(self._cursor, f"select {row_xml_sql(columns)} from ({numbered})")
-        if k == len(self.parts) - 1:
-            self._cursor.close()
+        return self._cursor
 
 
 def printable(worksheet, header_rows: int = 1) -> None:
