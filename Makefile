@@ -34,6 +34,7 @@ lint: setup
 # Re-pin after changing pyproject.toml's dependencies.
 lock:
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 -o requirements-runtime.lock
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache
