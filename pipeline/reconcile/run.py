@@ -6,8 +6,6 @@ gives the same tables and a failed one leaves the previous database untouched.
 
 from __future__ import annotations
 
-import calendar
-import datetime as dt
 import importlib.util
 import logging
 import re
@@ -19,7 +17,7 @@ from typing import Any
 from pipeline.contract import REGISTRY_SOURCES, SOURCES, empty_relation_sql
 from pipeline.db import connect, sql_path
 from pipeline.errors import RekonError
-from pipeline.layout import Layout
+from pipeline.layout import Layout, Period
 from pipeline.reference import reference_files
 
 log = logging.getLogger(__name__)
@@ -64,17 +62,6 @@ def models_needed(models: list[Path], targets: set[str]) -> list[Path]:
             needed.add(name)
             todo.extend(inputs[name])
     return [path for path in models if path.stem in needed]
-
-
-def period_bounds(period: str) -> tuple[dt.date, dt.date]:
-    year, month = map(int, period.split("-"))
-    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
-
-
-def previous_period(period: str) -> str:
-    start, _ = period_bounds(period)
-    before = start - dt.timedelta(days=1)
-    return f"{before.year:04d}-{before.month:02d}"
 
 
 # A SQL model's config, as dbt's config block gives it: `-- key: value` lines at the top of the file.
@@ -182,7 +169,7 @@ def attach_inputs(con, layout: Layout) -> None:
             "null::varchar as file, null::bigint as row_number, null::varchar as reason, "
             "null::varchar as detail where false"
         )
-    previous = layout.data / "published" / previous_period(layout.period) / "findings.parquet"
+    previous = layout.previous().published / "findings.parquet"
     if previous.exists():
         source = sql_path(previous)
         con.execute(f"create or replace view prev_findings as select * from read_parquet({source})")
@@ -204,10 +191,10 @@ def attach_inputs(con, layout: Layout) -> None:
 def prepare_session(con, period: str) -> None:
     """What each cursor that builds models needs of its own: the period as variables, and a search
     path that finds the intermediate models after the file's tables."""
-    start, end = period_bounds(period)
+    month = Period.parse(period)
     con.execute("set variable period = ?", [period])
-    con.execute("set variable period_start = ?::date", [start])
-    con.execute("set variable period_end = ?::date", [end])
+    con.execute("set variable period_start = ?::date", [month.first_day])
+    con.execute("set variable period_end = ?::date", [month.last_day])
     con.execute(f"use {WAREHOUSE}")
     con.execute(f"set search_path = '{WAREHOUSE},{SCRATCH}'")
 

@@ -15,9 +15,8 @@ from typing import Any
 import pandas as pd
 
 from pipeline.contract import SOURCES
-from pipeline.layout import Layout
+from pipeline.layout import Layout, Period
 from pipeline.quality.config import QualityConfig
-from pipeline.reconcile.run import period_bounds, previous_period
 from pipeline.reference import REFERENCE_DIR
 
 
@@ -53,7 +52,7 @@ class BatchOutcome:
 
 def lowest_minimum_wage(period: str) -> float | None:
     """The lowest provincial minimum wage in force on the period's first day, if known."""
-    start, _ = period_bounds(period)
+    start = Period.parse(period).first_day
     table = pd.read_csv(REFERENCE_DIR / "minimum_wages.csv", dtype={"province_code": str})
     table = table[pd.to_datetime(table.effective_from).dt.date <= start]
     if table.empty:
@@ -64,7 +63,7 @@ def lowest_minimum_wage(period: str) -> float | None:
 
 def previous_rows(layout: Layout, source: str) -> int | None:
     """Rows received for `source` in the previous period's run, when there was one."""
-    report = Layout(layout.data, previous_period(layout.period)).validation_report(source)
+    report = layout.previous().validation_report(source)
     if not report.exists():
         return None
     return sum(f["rows_received"] for f in json.loads(report.read_text())["files"])
