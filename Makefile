@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup browser demo test lint lock clean
+.PHONY: setup browser demo test test-fast lint lock clean
 
 # Bytecode is compiled at install: where PYTHONDONTWRITEBYTECODE is set (this machine sets it),
 # every process would otherwise compile what it imports, Great Expectations alone 12 s, not 5 s.
@@ -26,6 +26,10 @@ browser:
 
 test: setup browser lint
 	$(BIN)/python -m pytest -q
+
+# Between small edits: lint, the unit tests and one small end-to-end run (`rekon demo`), under 60 s.
+test-fast: setup lint
+	$(BIN)/python -m pytest -q tests/unit tests/integration/test_demo.py
 
 lint: setup
 	$(BIN)/ruff check .
