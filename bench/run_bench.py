@@ -14,7 +14,8 @@ whether it was met.
 
 Reconcile builds all five categories, history, priorities, the worker lists and coverage, where
 the pandas version makes two lists; so the same two lists are also timed in DuckDB alone: the
-models PWBD and PDS_TK need (`models_needed`), built in a fresh process into a scratch database.
+models PWBD and PDS_TK need (`pipeline.reconcile.plan.needed`), built in a fresh process into a
+scratch database.
 """
 
 from __future__ import annotations
@@ -68,13 +69,14 @@ from pathlib import Path
 import pandas
 import scipy.sparse.csgraph
 from pipeline.layout import Layout
-from pipeline.reconcile.run import attach_inputs, build_all, connect_building, model_files, models_needed
+from pipeline.reconcile.plan import needed, plan
+from pipeline.reconcile.run import attach_inputs, build_all, connect_building
 layout = Layout(Path(sys.argv[2]), sys.argv[1])
 with tempfile.TemporaryDirectory() as scratch:
     con = connect_building(Path(scratch) / "rules.duckdb", alone=True)
     started = time.perf_counter()
     attach_inputs(con, layout)
-    build_all(con, models_needed(model_files(), {"findings_pwbd", "findings_pds_tk"}), layout.period)
+    build_all(con, needed(plan(), {"findings_pwbd", "findings_pds_tk"}), layout.period)
     rows = con.execute(
         "select category, employer_key, workers_affected from (select * from findings_pwbd "
         "union all by name select * from findings_pds_tk) join int_employers using (component) "

@@ -56,6 +56,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_models(args: argparse.Namespace) -> int:
+    from pipeline.reconcile.plan import describe, plan
+
+    print(describe(plan()))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rekon", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log every step in detail")
@@ -104,6 +111,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=1)
     demo.add_argument("--period", default=DEFAULT_DEMO_PERIOD)
     demo.set_defaults(func=cmd_demo)
+
+    models = commands.add_parser(
+        "models", help="print the reconcile plan: each model's build order, partitioning and inputs"
+    )
+    models.set_defaults(func=cmd_models)
 
     from pipeline.portal.commands import add_commands  # `rekon serve`, `rekon user ...`
 

@@ -7,19 +7,19 @@ to exactly one partition, the province of its `int_employers.regency_code` (regi
 permit, payroll, contractor; `unknown` when none is known). Three steps, each a separate process
 that may run on a different machine; each writes only its own files:
 
-1. `prepare_partitions`: builds the staging models and `PREPARED_INTERMEDIATE` (payroll by
-   employer identifier, identity, `int_employers`) once, and writes them as Parquet under
-   `work/<period>/partitions/prepared/`, each employer-linked table split by partition (hive
-   folders `_partition=<province>`); rows linked to no employer go to `_partition=unlinked`,
-   which no partition reads but the merge does (coverage counts them).
+1. `prepare_partitions`: builds the plan's `prepare` models (staging, payroll by employer
+   identifier, identity, `int_employers`) once, and writes them as Parquet under
+   `work/<period>/partitions/prepared/`, each split as its `split:` line says (hive folders
+   `_partition=<province>`); rows linked to no employer go to `_partition=unlinked`, which no
+   partition reads but the merge does (coverage counts them).
 2. `build_partition`: one DuckDB file per partition, `partitions/<province>.duckdb`, holding the
-   worker-level models and the per-employer marts of `PARTITIONED`, over that partition's rows.
+   plan's `province` models (worker-level models and per-employer marts) over its rows.
 3. `merge_partitions`: concatenates the partitions' marts into `rekon.duckdb` and builds the
-   models that need the whole country (`MERGED`: branch priorities, resolved findings, coverage,
-   quarantine) there, so `publish` reads exactly the tables `build_models` makes.
+   plan's `national` models (branch priorities, resolved findings, coverage, quarantine) there,
+   so `publish` reads exactly the tables `build_models` makes.
 
-Every model of `sql/models.txt` must be in exactly one of `PREPARED`, `PARTITIONED`, `MERGED`:
-a new model fails the partitioned run loudly until someone decides where it belongs.
+Where a model is built is declared in its own file (`-- partition:`, see `plan.py`); a model
+without that line fails the plan loudly until someone decides where it belongs.
 """
 
 from __future__ import annotations
@@ -34,62 +34,11 @@ from typing import Any
 from pipeline.db import sql_path
 from pipeline.errors import RekonError
 from pipeline.layout import Layout
-from pipeline.reconcile.run import attach_inputs, build_model, connect_building, model_files
+from pipeline.reconcile.plan import Model, plan
+from pipeline.reconcile.run import attach_inputs, build_model, connect_building
 
 log = logging.getLogger(__name__)
 
-# Built once over all rows (`prepare_partitions`).
-PREPARED_INTERMEDIATE = (
-    "int_payroll_employers",
-    "int_identity_edges",
-    "int_identity_nodes",
-    "int_identity_components",
-    "int_employers",
-    "int_repeated_niks",
-)
-# Built in each partition over its own employers; the marts among them are what the merge takes.
-PARTITIONED = (
-    "int_registered_workers",
-    "int_payroll_workers",
-    "int_name_matches",
-    "int_worker_matches",
-    "int_employer_rates",
-    "int_payroll_summary",
-    "findings_pwbd",
-    "findings_pds_tk",
-    "findings_pds_upah",
-    "findings_pds_program",
-    "findings_proyek",
-    "finding_workers",
-)
-PARTITION_OUTPUTS = (
-    "findings_pwbd",
-    "findings_pds_tk",
-    "findings_pds_upah",
-    "findings_pds_program",
-    "findings_proyek",
-    "finding_workers",
-)
-# Built in the merge over the whole country: priority is ranked per branch office (and the
-# BELUM-DIPETAKAN branch spans provinces), history and coverage are national.
-MERGED = ("int_branches", "findings", "findings_resolved", "coverage", "quarantine")
-
-# How each employer-linked table reaches its employer: the identity node its rows carry. These
-# are the expressions of sql/intermediate/int_identity_edges.sql and of the joins on
-# int_identity_components in the models; the equality test against `build_models` guards them.
-NODE_OF = {
-    "stg_employers": "'NPP:' || t.npp",
-    "stg_participants": "'NPP:' || t.npp",
-    "stg_payroll": "employer_node(t.employer_nib, t.employer_npwp)",
-    "int_payroll_employers": "employer_node(t.employer_nib, t.employer_npwp)",
-    "stg_business_permits": "'NIB:' || t.nib",
-    "stg_construction_permits": "employer_node(t.contractor_nib, t.contractor_npwp)",
-    "int_identity_edges": "t.node",
-    "int_identity_nodes": "t.node",
-    "int_identity_components": "t.node",
-}
-# Small tables that are not about one employer: every partition gets all of them.
-REPLICATED = ("stg_projects", "stg_labor_force", "int_repeated_niks")
 UNLINKED = "unlinked"
 UNKNOWN = "unknown"
 
@@ -106,38 +55,17 @@ def partition_db(layout: Layout, partition: str) -> Path:
     return partitions_dir(layout) / f"{partition}.duckdb"
 
 
-def classify(models: list[Path]) -> dict[str, str]:
-    """Model name -> `prepared`, `partitioned` or `merged`; fails on a model in none or several."""
-    where: dict[str, str] = {}
-    for path in models:
-        name = path.stem
-        homes = [
-            home
-            for home, members in (
-                ("prepared", PREPARED_INTERMEDIATE),
-                ("partitioned", PARTITIONED),
-                ("merged", MERGED),
-            )
-            if name in members
-        ]
-        if path.parent.name == "staging":
-            homes.append("prepared")
-        if len(homes) != 1:
-            raise RekonError(
-                f"model {name} is {'in ' + ' and '.join(homes) if homes else 'not placed'} for the "
-                "partitioned reconcile: add it to one of PREPARED_INTERMEDIATE, PARTITIONED or MERGED "
-                "in pipeline/reconcile/partition.py"
-            )
-        where[name] = homes[0]
-    return where
+def partition_outputs(models: list[Model]) -> list[str]:
+    """The marts each partition builds: what the merge takes from every partition."""
+    return [m.name for m in models if m.stage == "province" and m.layer == "marts"]
 
 
-def _build(con, models: list[Path], home: str, where: dict[str, str], timings: dict[str, float]) -> None:
-    for path in models:
-        if where[path.stem] == home:
+def _build(con, models: list[Model], stage: str, timings: dict[str, float]) -> None:
+    for model in models:
+        if model.stage == stage:
             started = time.perf_counter()
-            build_model(con, path)
-            timings[path.stem] = round(time.perf_counter() - started, 3)
+            build_model(con, model.path)
+            timings[model.name] = round(time.perf_counter() - started, 3)
 
 
 def _connect_building(target: Path):
@@ -151,8 +79,7 @@ def _connect_building(target: Path):
 
 def prepare_partitions(layout: Layout) -> dict[str, Any]:
     """Resolve identity once and split the staged rows by the province of their employer."""
-    models = model_files()
-    where = classify(models)
+    models = plan()
     out = prepared_dir(layout)
     scratch_target = partitions_dir(layout) / "prepare.duckdb"
     con, building = _connect_building(scratch_target)
@@ -160,7 +87,7 @@ def prepare_partitions(layout: Layout) -> dict[str, Any]:
     started = time.perf_counter()
     try:
         attach_inputs(con, layout)
-        _build(con, models, "prepared", where, timings)
+        _build(con, models, "prepare", timings)
         con.execute(
             f"""create table component_partition as
                 select component, coalesce(left(regency_code, 2), '{UNKNOWN}') as partition
@@ -175,10 +102,16 @@ def prepare_partitions(layout: Layout) -> dict[str, Any]:
         fresh = out.with_name("prepared.building")
         shutil.rmtree(fresh, ignore_errors=True)
         fresh.mkdir(parents=True)
-        split = {**NODE_OF, "int_employers": None}
-        for table, node in split.items():
-            if node is None:
-                select = "select t.*, p.partition as _partition from int_employers as t " + (
+        for model in models:
+            if model.stage != "prepare":
+                continue
+            table, (how, node) = model.name, model.split
+            if how == "replicated":
+                con.execute(f"copy {table} to {sql_path(fresh / (table + '.parquet'))} (format parquet)")
+                continue
+            if how == "component":
+                select = (
+                    f"select t.*, p.partition as _partition from {table} as t "
                     "join component_partition as p using (component)"
                 )
             else:
@@ -194,8 +127,6 @@ def prepare_partitions(layout: Layout) -> dict[str, Any]:
                 f"copy ({select}) to {sql_path(folder)} "
                 "(format parquet, partition_by (_partition), overwrite_or_ignore)"
             )
-        for table in REPLICATED:
-            con.execute(f"copy {table} to {sql_path(fresh / (table + '.parquet'))} (format parquet)")
         sizes = con.execute(
             "select partition, count(*) from component_partition group by partition order by partition"
         ).fetchall()
@@ -221,10 +152,10 @@ def prepared_partitions(layout: Layout) -> list[str]:
     return json.loads(manifest.read_text())["partitions"]
 
 
-def _prepared_view(con, layout: Layout, table: str, partition: str | None, kind: str = "table") -> None:
-    """`table` over the prepared Parquet: one partition's rows, or (None) every row."""
-    root = prepared_dir(layout)
-    if table in REPLICATED:
+def _prepared_view(con, layout: Layout, model: Model, partition: str | None, kind: str = "table") -> None:
+    """A `prepare` model over the prepared Parquet: one partition's rows, or (None) every row."""
+    root, table = prepared_dir(layout), model.name
+    if model.split[0] == "replicated":
         files = [root / f"{table}.parquet"]
     else:
         pattern = f"_partition={partition}/*.parquet" if partition else "_partition=*/*.parquet"
@@ -240,20 +171,20 @@ def build_partition(layout: Layout, partition: str) -> dict[str, Any]:
     """Build the per-employer models of one partition into its own DuckDB file."""
     if partition not in prepared_partitions(layout):
         raise RekonError(f"{layout.period}: no partition {partition!r} in {prepared_dir(layout)}")
-    models = model_files()
-    where = classify(models)
+    models = plan()
     target = partition_db(layout, partition)
     con, building = _connect_building(target)
     timings: dict[str, float] = {}
     started = time.perf_counter()
     try:
         attach_inputs(con, layout)
-        for path in models:
-            if where[path.stem] == "prepared":
-                _prepared_view(con, layout, path.stem, partition)
-        _build(con, models, "partitioned", where, timings)
+        for model in models:
+            if model.stage == "prepare":
+                _prepared_view(con, layout, model, partition)
+        _build(con, models, "province", timings)
         counts = {
-            name: con.execute(f"select count(*) from {name}").fetchall()[0][0] for name in PARTITION_OUTPUTS
+            name: con.execute(f"select count(*) from {name}").fetchall()[0][0]
+            for name in partition_outputs(models)
         }
         employers = con.execute("select count(*) from int_employers").fetchall()[0][0]
     finally:
@@ -277,21 +208,20 @@ def merge_partitions(layout: Layout) -> dict[str, Any]:
     missing = [p for p in partitions if not partition_db(layout, p).exists()]
     if missing:
         raise RekonError(f"{layout.period}: partitions {', '.join(missing)} have not been built")
-    models = model_files()
-    where = classify(models)
+    models = plan()
     con, building = _connect_building(layout.warehouse)
     timings: dict[str, float] = {}
     try:
         attach_inputs(con, layout)
-        for path in models:
-            if where[path.stem] == "prepared":
-                _prepared_view(con, layout, path.stem, None, kind="view")
+        for model in models:
+            if model.stage == "prepare":
+                _prepared_view(con, layout, model, None, kind="view")
         if not partitions:
             # No employer at all: the per-employer models are empty, built here over empty inputs.
-            _build(con, models, "partitioned", where, timings)
+            _build(con, models, "province", timings)
         for i, partition in enumerate(partitions):
             con.execute(f"attach {sql_path(partition_db(layout, partition))} as part_{i} (read_only)")
-        for name in PARTITION_OUTPUTS if partitions else ():
+        for name in partition_outputs(models) if partitions else ():
             # Sorted partitions, each in its own build order: the same rows on every rerun.
             union = " union all by name ".join(
                 f"select * from part_{i}.{name}" for i in range(len(partitions))
@@ -299,7 +229,7 @@ def merge_partitions(layout: Layout) -> dict[str, Any]:
             con.execute(f"create table {name} as {union}")
         for i in range(len(partitions)):
             con.execute(f"detach part_{i}")
-        _build(con, models, "merged", where, timings)
+        _build(con, models, "national", timings)
         counts = dict(
             con.execute(
                 "select category, count(*) from findings group by category order by category"

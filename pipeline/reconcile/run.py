@@ -1,4 +1,5 @@
-"""Build the models of sql/models.txt into the period's DuckDB database.
+"""Build the models of the reconcile plan (`pipeline/reconcile/plan.py`) into the period's DuckDB
+database.
 
 The database is rebuilt from the silver files on every run and swapped into place, so a rerun
 gives the same tables and a failed one leaves the previous database untouched.
@@ -8,7 +9,6 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import re
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
@@ -18,11 +18,10 @@ from pipeline.contract import REGISTRY_SOURCES, SOURCES, empty_relation_sql
 from pipeline.db import connect, sql_path
 from pipeline.errors import RekonError
 from pipeline.layout import Layout, Period
+from pipeline.reconcile.plan import SQL_DIR, Model, model_config, plan
 from pipeline.reference import reference_files
 
 log = logging.getLogger(__name__)
-
-SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 
 # source -> the view the staging models read
 RAW_VIEWS = {
@@ -34,50 +33,6 @@ RAW_VIEWS = {
     "permits/construction": "raw_construction_permits",
     "survey/labor_force": "raw_labor_force",
 }
-
-
-def model_files(sql_dir: Path = SQL_DIR) -> list[Path]:
-    lines = (sql_dir / "models.txt").read_text().splitlines()
-    return [sql_dir / line.strip() for line in lines if line.strip() and not line.startswith("#")]
-
-
-def model_inputs(models: list[Path]) -> dict[str, set[str]]:
-    """The models each model reads: the names of the other models its SQL mentions outside
-    comments."""
-    names = {path.stem for path in models}
-    inputs = {}
-    for path in models:
-        comment = "#" if path.suffix == ".py" else "--"
-        code = re.sub(comment + r"[^\n]*", "", path.read_text())
-        inputs[path.stem] = set(re.findall(r"\b\w+\b", code)) & names - {path.stem}
-    return inputs
-
-
-def models_needed(models: list[Path], targets: set[str]) -> list[Path]:
-    """The models that building `targets` takes (the targets and all they read), in build order."""
-    inputs, needed, todo = model_inputs(models), set(), list(targets)
-    while todo:
-        name = todo.pop()
-        if name not in needed:
-            needed.add(name)
-            todo.extend(inputs[name])
-    return [path for path in models if path.stem in needed]
-
-
-# A SQL model's config, as dbt's config block gives it: `-- key: value` lines at the top of the file.
-CONFIG_LINE = re.compile(r"-- (materialized|set): (.+)")
-
-
-def model_config(code: str) -> dict[str, list[str]]:
-    """The values of each config key at the top of a SQL model: `materialized: view`, and
-    `set: <setting> = <value>` for a DuckDB setting that holds only while the model is built."""
-    config: dict[str, list[str]] = {}
-    for line in code.splitlines():
-        match = CONFIG_LINE.fullmatch(line.strip())
-        if not match:
-            break
-        config.setdefault(match[1], []).append(match[2].strip())
-    return config
 
 
 def materialisation(model: Path, code: str) -> str:
@@ -229,16 +184,16 @@ def connect_building(path: Path, alone: bool = False):
 MODEL_CURSORS = 2
 
 
-def build_all(con, models: list[Path], period: str, cursors: int = MODEL_CURSORS) -> dict[str, float]:
+def build_all(con, models: list[Model], period: str, cursors: int = MODEL_CURSORS) -> dict[str, float]:
     """Build `models` on up to `cursors` cursors of `con`'s session, each once the models it reads
     are built, in the order given among those ready; return each model's seconds. A model with
     `-- set:` lines is built alone, since DuckDB's settings hold for the whole session. The first
     model to fail stops the build: the models running then finish, and its error is raised."""
-    inputs = model_inputs(models)
-    alone = {path.stem for path in models if model_settings(path, path.read_text())}
+    inputs = {model.name: set(model.reads) & {m.name for m in models} for model in models}
+    alone = {model.name for model in models if model_settings(model.path, model.path.read_text())}
     idle = [con.cursor() for _ in range(cursors)]
     opened = list(idle)
-    pending, built, timings = list(models), set(), {}
+    pending, built, timings = [model.path for model in models], set(), {}
     running: dict[Future, tuple[Path, Any]] = {}
 
     def timed(cursor, path: Path) -> float:
@@ -277,7 +232,7 @@ def build_all(con, models: list[Path], period: str, cursors: int = MODEL_CURSORS
     finally:
         for cursor in opened:
             cursor.close()
-    return {path.stem: timings[path.stem] for path in models}
+    return {model.name: timings[model.name] for model in models}
 
 
 def build_models(layout: Layout) -> dict[str, Any]:
@@ -288,7 +243,7 @@ def build_models(layout: Layout) -> dict[str, Any]:
     con = connect_building(building, alone=True)
     try:
         attach_inputs(con, layout)
-        timings = build_all(con, model_files(), layout.period)
+        timings = build_all(con, plan(), layout.period)
         counts = dict(
             con.execute(
                 "select category, count(*) from findings group by category order by category"

@@ -1,3 +1,4 @@
+-- partition: national
 -- The branch office (kantor cabang) that follows up each regency; unmapped regencies are kept
 -- under BELUM-DIPETAKAN so no finding goes without an owner.
 select

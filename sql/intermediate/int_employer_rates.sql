@@ -1,3 +1,4 @@
+-- partition: province
 -- Contribution rates in force in the period for each employer: the programs mandatory for its
 -- scale (all four when the scale is unknown), JKK by the risk class of its KBLI section (class 3
 -- when unknown), and the JP wage cap. Rates are percentages of the wage.

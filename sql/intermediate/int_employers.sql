@@ -1,3 +1,5 @@
+-- partition: prepare
+-- split: component
 -- One row per employer (identity component) with the attributes the lists show.
 -- Names and places prefer the registry, then the business permit, payroll, construction permit;
 -- scale and KBLI prefer the business permit (CONTRACT.md section 5).

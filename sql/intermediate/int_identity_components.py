@@ -1,3 +1,5 @@
+# partition: prepare
+# split: node = t.node
 """Employer identity: identifiers connected through any record are one employer, transitively
 across all sources (CONTRACT.md section 3). A component is numbered by its smallest node id
 (int_identity_nodes), so the numbers are the same on every run.

@@ -1,3 +1,5 @@
+-- partition: prepare
+-- split: node = t.node
 -- Every record that names an employer links the identifiers it carries (NPP, NIB, NPWP).
 -- A record with one identifier still contributes a node (an edge to itself). Each source is a
 -- bit, so an edge's sources aggregate as one bit_or: a list of names per edge cost four times more.

@@ -1,3 +1,5 @@
+-- partition: prepare
+-- split: node = t.node
 -- Every identifier that a record names (NPP, NIB, NPWP), numbered in node order: employer
 -- identity (int_identity_components) works on these integers, and every worker-level model joins
 -- on the component number they give.

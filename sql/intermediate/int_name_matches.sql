@@ -1,3 +1,4 @@
+-- partition: province
 -- Payroll workers of the period whose NIK is not one of their employer's registered workers but
 -- whose normalised full name and birth date are (against typing errors in the NIK): the
 -- registered worker they match, the first by NIK. Names are normalised only for these few

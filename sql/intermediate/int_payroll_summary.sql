@@ -1,3 +1,4 @@
+-- partition: province
 -- Per employer, its payroll workers of the period as the findings count and size them: all of
 -- them, those who are not its registered workers (PWBD, PDS_TK), and registered workers reported
 -- at under 95 % of their gross wage (PDS_UPAH). One pass over the workers for all three: each

@@ -1,3 +1,4 @@
+-- partition: province
 -- set: disabled_optimizers = 'build_side_probe_side'
 -- Valid payroll workers of the period, once per employer (the first row in file order counts),
 -- each matched by NIK against its employer's registered workers: the NIK match is made here, while

@@ -1,3 +1,4 @@
+-- partition: province
 -- AKTIF participants, with the employer (identity component) of the NPP they are registered by,
 -- once per employer and NIK: a worker registered twice (two NPPs of one employer, or a repeated
 -- row) counts once, by the first NPP, then file order. Only participants whose NIK repeats

@@ -1,3 +1,4 @@
+-- partition: province
 -- materialized: view
 -- Each payroll worker of the period against its employer's registered workers: by NIK
 -- (int_payroll_workers), else by normalised full name and birth date (int_name_matches). The

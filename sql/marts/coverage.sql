@@ -1,3 +1,4 @@
+-- partition: national
 -- Coverage per region in the survey: AKTIF participants of registered employers located there,
 -- against the survey's formal workers. Province rows sum their regencies.
 with survey as (

@@ -1,3 +1,4 @@
+-- partition: province
 -- The workers behind each finding. Full NIKs stay in this table for the restricted referral
 -- files; the published list carries only the masked NIK. Unordered: every list made from it
 -- orders its rows itself (pipeline/publish), so sorting here was a second sort of 1.4 M rows.

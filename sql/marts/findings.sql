@@ -1,3 +1,4 @@
+-- partition: national
 -- The published findings: one row per employer and category, with its branch office, history
 -- and follow-up priority, in a stable order.
 --

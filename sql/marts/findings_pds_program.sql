@@ -1,3 +1,4 @@
+-- partition: province
 -- PDS_PROGRAM (daftar sebagian, program): registered employers missing a program mandatory for
 -- their scale. No known scale, no finding. Sized as the missing programs' contribution on the
 -- reported wages of the employer's AKTIF participants.

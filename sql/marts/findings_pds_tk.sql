@@ -1,3 +1,4 @@
+-- partition: province
 -- PDS_TK (daftar sebagian, tenaga kerja): registered employers with payroll workers of the
 -- period who are not their registered workers.
 select

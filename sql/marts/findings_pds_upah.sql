@@ -1,3 +1,4 @@
+-- partition: province
 -- PDS_UPAH (daftar sebagian, upah): registered employers reporting, for at least one registered
 -- worker, a wage below 95 % of what its payroll pays. Sized as the contribution on the gross
 -- wage minus the contribution on the reported one (`is_under_reported`, int_payroll_summary).

@@ -1,3 +1,4 @@
+-- partition: province
 -- PROYEK: construction permits active in the period that are not registered as projects,
 -- listed under their contractor. Sized as JKK + JKM on the contract value by slice (each slice
 -- of the value at its own rate), spread over the months the permit covers.

@@ -1,3 +1,4 @@
+-- partition: province
 -- PWBD (wajib belum daftar): employers that are not registered but must be: an AKTIF business
 -- permit declaring workers, payroll in the period, or a construction permit active in it.
 with employers as (

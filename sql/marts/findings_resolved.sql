@@ -1,3 +1,4 @@
+-- partition: national
 -- SELESAI: findings listed in the previous period that are no longer listed in this one.
 select
     getvariable('period') as period,

@@ -1,3 +1,5 @@
+-- partition: prepare
+-- split: node = 'NIB:' || t.nib
 -- Business permits (OSS / DPMPTSP). A permit without a status is taken as in force.
 with source as (
     select * from raw_business_permits

@@ -1,3 +1,5 @@
+-- partition: prepare
+-- split: node = employer_node(t.contractor_nib, t.contractor_npwp)
 -- Construction permits and work orders; active when their dates cover part of the period.
 with source as (
     select * from raw_construction_permits

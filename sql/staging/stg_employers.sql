@@ -1,3 +1,5 @@
+-- partition: prepare
+-- split: node = 'NPP:' || t.npp
 -- BPJS Ketenagakerjaan registered employers, one row per registry row.
 with source as (
     select * from raw_employers

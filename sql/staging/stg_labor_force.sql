@@ -1,3 +1,5 @@
+-- partition: prepare
+-- split: replicated
 -- Sakernas estimates; where several survey rounds are delivered, the latest one counts.
 with source as (
     select * from raw_labor_force

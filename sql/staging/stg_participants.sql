@@ -1,3 +1,5 @@
+-- partition: prepare
+-- split: node = 'NPP:' || t.npp
 -- BPJS Ketenagakerjaan participants, active and inactive.
 with source as (
     select * from raw_participants

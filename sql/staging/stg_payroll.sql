@@ -1,3 +1,5 @@
+-- partition: prepare
+-- split: node = employer_node(t.employer_nib, t.employer_npwp)
 -- Employer payroll extracts; rows without a period belong to the landing period.
 with source as (
     select * from raw_payroll

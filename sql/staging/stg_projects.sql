@@ -1,3 +1,5 @@
+-- partition: prepare
+-- split: replicated
 -- Construction projects registered with BPJS Ketenagakerjaan.
 with source as (
     select * from raw_projects

@@ -12,10 +12,8 @@ from pathlib import Path
 import pytest
 
 from pipeline import steps
-from pipeline.errors import RekonError
 from pipeline.layout import Layout
-from pipeline.reconcile.partition import classify, partition_db, prepared_dir
-from pipeline.reconcile.run import model_files
+from pipeline.reconcile.partition import partition_db, prepared_dir
 
 PERIODS = ("2026-09", "2026-10")
 COMPARED = ("findings.csv", "resolved.csv", "workers.csv", "coverage.csv", "quarantine.csv")
@@ -76,10 +74,3 @@ def test_every_employer_is_in_exactly_one_partition(months: Path) -> None:
     ).fetchall()
     assert sorted(in_partitions) == sorted(r[0] for r in everyone)
     assert len(in_partitions) == len(set(in_partitions))
-
-
-def test_a_new_model_must_be_placed_before_the_partitioned_reconcile_runs(tmp_path: Path) -> None:
-    models = model_files()
-    assert set(classify(models)) == {m.stem for m in models}
-    with pytest.raises(RekonError, match="int_something_new is not placed"):
-        classify([*models, tmp_path / "intermediate" / "int_something_new.sql"])

@@ -12,18 +12,19 @@ import pytest
 
 import pipeline.reconcile.run as run
 from pipeline.errors import RekonError
+from pipeline.reconcile.plan import Model, read_model
 
 
-def _models(tmp_path: Path, sql: dict[str, str]) -> list[Path]:
+def _models(tmp_path: Path, sql: dict[str, str]) -> list[Model]:
     """Models in the given order; a name starting with int_ is an intermediate model."""
     paths = []
     for name, text in sql.items():
         folder = "intermediate" if name.startswith("int_") else "marts"
         path = tmp_path / folder / f"{name}.sql"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+        path.write_text(f"-- partition: province\n{text}")
         paths.append(path)
-    return paths
+    return [read_model(path, set(sql)) for path in paths]
 
 
 def _session(tmp_path: Path):

@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipeline.reconcile.plan import model_config
 from pipeline.reconcile.run import (
     MART_ROW_GROUP,
     SCRATCH,
@@ -14,7 +15,6 @@ from pipeline.reconcile.run import (
     build_model,
     connect_building,
     materialisation,
-    model_config,
     prepare_session,
 )
 
@@ -35,6 +35,10 @@ def test_config_is_read_from_the_top_lines_only() -> None:
         "select 1"
     )
     assert model_config(code) == {"materialized": ["view"], "set": ["threads = 1"]}
+    assert model_config("# partition: prepare\n# split: replicated\nimport x", "#") == {
+        "partition": ["prepare"],
+        "split": ["replicated"],
+    }
 
 
 def test_materialised_by_folder_unless_configured_a_view(tmp_path: Path) -> None:
