@@ -180,8 +180,7 @@ def rekon_monthly() -> None:
     ) -> PokeReturnValue:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from pipeline.errors import MissingRegistryError
-        from pipeline.steps import delivery_status
+        from pipeline.steps import MissingRegistryError, delivery_status
 
         try:
             required = bool((params or {}).get("require_ready_marker"))
