@@ -52,6 +52,12 @@ def clean_note(note: str) -> str:
     return " ".join("".join(ch if ch.isprintable() else " " for ch in note).split())
 
 
+def _spreadsheet_safe(text: str) -> str:
+    """People open this file in a spreadsheet too: a note that a spreadsheet would take for a
+    formula gets a leading `'`, as contract section 7 writes text in CSV files."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
 def append(data_dir: Path, decision: Decision) -> Path:
     """Append one decision to `<data>/decisions/portal.csv` (created with its header when new)."""
     if decision.decision not in DECISIONS:
@@ -62,8 +68,7 @@ def append(data_dir: Path, decision: Decision) -> Path:
     row = io.StringIO()
     writer = csv.writer(row, lineterminator="\n")
     values = (decision.review_id, decision.decision, decision.decided_by, decision.decided_on)
-    # The contract's file is the store; the note goes in as given, cleaned to one line.
-    writer.writerow([*values, clean_note(decision.note)[:MAX_NOTE]])
+    writer.writerow([*values, _spreadsheet_safe(clean_note(decision.note)[:MAX_NOTE])])
     with _locked(folder / f".{PORTAL_FILE}.lock"):
         existing = target.read_bytes() if target.is_file() else b""
         if not existing:

@@ -119,6 +119,15 @@ def test_header_once_and_a_file_without_a_final_newline(tmp_path: Path) -> None:
     assert [r["review_id"] for r in parse(folder / decisions.PORTAL_FILE)] == ["x", "y"]
 
 
+def test_a_note_that_looks_like_a_formula_is_written_as_text(tmp_path: Path) -> None:
+    decisions.append(
+        tmp_path, Decision("x", "SAMA", "sup62", "2026-11-02T00:00:00Z", '=HYPERLINK("http://x")')
+    )
+    decisions.append(tmp_path, Decision("y", "BEDA", "sup62", "2026-11-02T00:00:00Z", "\t@SUM(A1)"))
+    notes = [r["note"] for r in parse(tmp_path / "decisions" / decisions.PORTAL_FILE)]
+    assert notes == ['\'=HYPERLINK("http://x")', "'@SUM(A1)"]
+
+
 def test_only_sama_or_beda_is_written(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         decisions.append(tmp_path, Decision("x", "YA", "sup62", decisions.now_utc()))
