@@ -16,6 +16,7 @@ import fcntl
 import io
 import os
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,10 +120,39 @@ def files(data_dir: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.csv") if p.is_file() and not p.name.startswith("."))
 
 
+RECENT_SECONDS = 2.0
+_cache: dict[Path, tuple[tuple, pa.Table]] = {}
+_cache_lock = threading.Lock()
+
+
 def latest(data_dir: Path) -> pa.Table:
     """The decision that counts per review_id: the latest `decided_on` (a date or an ISO time),
     then the later file in name order, then the later row. Rows with another decision than SAMA
-    or BEDA, and files that cannot be read, are left out here (the run reports them)."""
+    or BEDA, and files that cannot be read, are left out here (the run reports them).
+
+    Kept until a file of the store changes (name, inode, size or time), since pages read this
+    on every request. A file changed in the last seconds is not trusted to show a later change
+    in its time (file systems keep times at a coarse grain), so then it is read afresh."""
+    paths = files(data_dir)
+    try:
+        stats = [(p.name, p.stat()) for p in paths]
+    except OSError:  # a file went away between listing and stat
+        stats = None
+    key = None
+    if stats is not None and all(time.time() - st.st_mtime > RECENT_SECONDS for _, st in stats):
+        key = tuple((name, st.st_ino, st.st_mtime_ns, st.st_size) for name, st in stats)
+    with _cache_lock:
+        cached = _cache.get(data_dir)
+    if key is not None and cached is not None and cached[0] == key:
+        return cached[1]
+    table = _read_latest(paths)
+    if key is not None:
+        with _cache_lock:
+            _cache[data_dir] = (key, table)
+    return table
+
+
+def _read_latest(paths: list[Path]) -> pa.Table:
     import pyarrow.csv as pacsv
 
     from pipeline.portal.queries import duck
@@ -134,7 +164,7 @@ def latest(data_dir: Path) -> pa.Table:
         strings_can_be_null=False,
     )
     parts = []
-    for index, path in enumerate(files(data_dir)):
+    for index, path in enumerate(paths):
         try:
             table = pacsv.read_csv(path, convert_options=options).cast(SCHEMA)
         except (pa.ArrowInvalid, OSError):  # unreadable: skipped here, reported by the run

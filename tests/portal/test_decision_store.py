@@ -132,3 +132,19 @@ def test_only_sama_or_beda_is_written(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         decisions.append(tmp_path, Decision("x", "YA", "sup62", decisions.now_utc()))
     assert not (tmp_path / "decisions" / decisions.PORTAL_FILE).exists()
+
+
+def test_latest_is_read_again_only_when_a_file_changes(tmp_path: Path) -> None:
+    import os
+
+    decisions.append(tmp_path, Decision("a", "SAMA", "sup62", "2026-11-02T09:00:00Z"))
+    store_file = tmp_path / "decisions" / decisions.PORTAL_FILE
+    os.utime(store_file, (1_700_000_000, 1_700_000_000))  # long unchanged
+    first = decisions.latest(tmp_path)
+    assert decisions.latest(tmp_path) is first  # kept
+    team = tmp_path / "decisions" / "tim.csv"
+    team.write_text("review_id,decision,decided_by,decided_on,note\na,BEDA,tim,2026-11-03,\n")
+    assert decisions.latest(tmp_path).to_pylist()[0]["decision"] == "BEDA"  # a new file is read
+    # A file just written is read afresh each time, whatever its size and time say.
+    team.write_text("review_id,decision,decided_by,decided_on,note\na,SAMA,tim,2026-11-03,\n")
+    assert decisions.latest(tmp_path).to_pylist()[0]["decision"] == "SAMA"
