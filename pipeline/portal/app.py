@@ -12,7 +12,7 @@ from pipeline.portal.config import Settings
 from pipeline.portal.context import BasicAuthCache, Portal
 from pipeline.portal.db import connect
 from pipeline.portal.published import Publications
-from pipeline.portal.routes import admin, api, login, pages
+from pipeline.portal.routes import admin, api, login, pages, review
 from pipeline.portal.security import SecurityHeaders
 
 STYLESHEET = Path(__file__).with_name("static") / "rekon.css"
@@ -31,6 +31,8 @@ def create_app(settings: Settings) -> FastAPI:
     errors.install(app)
     for module in (login, pages, api, admin):
         app.include_router(module.router)
+    app.include_router(review.router)
+    app.include_router(review.api_router)
     css = STYLESHEET.read_bytes()
 
     # One fixed file, not a static folder: no part of a request path is ever used to open a file.

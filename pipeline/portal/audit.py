@@ -19,6 +19,7 @@ ACTIONS = (
     "download",
     "view_full_identity",
     "followup_change",
+    "review_decision",
     "user_change",
 )
 

@@ -33,10 +33,11 @@ class TooManyRows(ValueError):
     """More rows than one sheet holds; the CSV download has no such limit."""
 
 
-def to_xlsx(table: pa.Table, sheet: str, title: str) -> bytes:
+def to_xlsx(table: pa.Table, sheet: str, title: str, number_formats: dict[str, str] | None = None) -> bytes:
     """The table as a one-sheet workbook: the title, the column names, then the rows (numbers as
-    `#,##0`, dates as dates). xlsxwriter writes the frame and DuckDB renders the rows, as for the
-    published workbook (pipeline/publish/sheet_rows.py), rather than Python writing each cell.
+    `#,##0` unless `number_formats` names another Excel format for the column, dates as dates).
+    xlsxwriter writes the frame and DuckDB renders the rows, as for the published workbook
+    (pipeline/publish/sheet_rows.py), rather than Python writing each cell.
 
     Raises TooManyRows for more rows than a sheet holds."""
     from pipeline.portal.queries import duck
@@ -47,7 +48,7 @@ def to_xlsx(table: pa.Table, sheet: str, title: str) -> bytes:
     kinds = [_kind(field.type) for field in table.schema]
     with tempfile.TemporaryDirectory(prefix="rekon-portal-") as folder:
         path = Path(folder) / "export.xlsx"
-        _write_frame(path, sheet, title, table, kinds)
+        _write_frame(path, sheet, title, table, kinds, number_formats or {})
         if table.num_rows:
             with duck() as con:
                 # each row's position in the table gives its sheet row
@@ -56,7 +57,9 @@ def to_xlsx(table: pa.Table, sheet: str, title: str) -> bytes:
         return path.read_bytes()
 
 
-def _write_frame(path: Path, sheet: str, title: str, table: pa.Table, kinds: list[str]) -> None:
+def _write_frame(
+    path: Path, sheet: str, title: str, table: pa.Table, kinds: list[str], number_formats: dict[str, str]
+) -> None:
     """The workbook without its rows: the title; the column names, with a filter; columns as wide
     as their values; printed one page wide with the names on every page; and, when there are
     rows, a placeholder row styled as each kind of column will be."""
@@ -79,8 +82,13 @@ def _write_frame(path: Path, sheet: str, title: str, table: pa.Table, kinds: lis
     worksheet.write_row(1, 0, table.column_names, bold)
     worksheet.autofilter(FIRST_ROW - 2, 0, FIRST_ROW - 2 + max(table.num_rows, 1), len(kinds) - 1)
     for column, kind in enumerate(kinds if table.num_rows else []):
+        name = table.column_names[column]
         if kind == "text":
             worksheet.write_string(FIRST_ROW - 1, column, "-")
+        elif kind == "number" and name in number_formats:
+            worksheet.write_number(
+                FIRST_ROW - 1, column, 0, book.add_format({"num_format": number_formats[name]})
+            )
         else:
             worksheet.write_number(FIRST_ROW - 1, column, 0, formats[kind])
     book.close()

@@ -34,6 +34,11 @@ class Publications:
         assert name in TABLES and PERIOD.match(period), (name, period)
         return self.root / period / f"{name}.parquet"
 
+    def review_table(self, period: str) -> Path:
+        """The period's undecided workers (`review.parquet`); older publications have none."""
+        assert PERIOD.match(period), period
+        return self.root / period / "review.parquet"
+
     def quality_report(self, period: str) -> Path:
         """The pipeline's own quality report (`quality.html`), written by `rekon run`."""
         assert PERIOD.match(period), period

@@ -21,6 +21,12 @@ KARAWANG_BRANCH = "KC-KRWG"
 KARAWANG_NIK = "3215010101900099"
 KARAWANG_NIK_MASKED = "321501******0099"
 KEY_62 = "1111111111111"  # PT Satu Jaya, Palangka Raya: PDS_TK with four unregistered workers
+# review.csv (data/review.csv): six rows in region 62 (one without a candidate), one of Karawang,
+# one without a regency (admins only). The earlier period has no review file.
+REVIEW_AGUS = "3f1c9a7e52b04d18"  # PT Satu Jaya, Agus Salim against a participant Agus Salim
+REVIEW_NO_CANDIDATE = "6a0e2c8f4b1d9375"  # nik_tidak_valid, no participant like it
+REVIEW_KARAWANG = "7c3a9e1f5d0b2468"
+REVIEW_NO_REGENCY = "0b8d4f2a6c9e1357"
 
 # Column types of the published Parquet files; every other column is text (identifiers keep zeros).
 TYPES = {
@@ -38,6 +44,7 @@ TYPES = {
     "coverage": {"formal_workers": "double", "registered_workers": "bigint", "coverage_pct": "double"},
     "resolved": {},
     "quarantine": {"row_number": "bigint"},
+    "review": {"gross_wage": "double", "match_probability": "double"},
     "silver__permits__business": {"declared_workers": "double", "issued_on": "timestamp"},
     "silver__permits__construction": {
         "contract_value": "double",
@@ -99,7 +106,8 @@ def _add_karawang(folder: Path, restricted: Path) -> None:
 def _copy_as_period(data: Path, source: str, target: str) -> None:
     """A copy of a publication relabelled as another period (the portal reads `period` columns)."""
     src, dst = data / "published" / source, data / "published" / target
-    shutil.copytree(src, dst)
+    # The earlier period is an older publication, from before review.csv existed.
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("review.*"))
     con = duckdb.connect()
     for name in ("findings", "workers", "resolved"):
         path = dst / f"{name}.parquet"
@@ -132,7 +140,7 @@ def build(root: Path) -> Path:
     for folder in (published, restricted, work / "silver", work / "validation"):
         folder.mkdir(parents=True)
     con = duckdb.connect()
-    for name in ("findings", "workers", "coverage", "resolved", "quarantine"):
+    for name in ("findings", "workers", "coverage", "resolved", "quarantine", "review"):
         _typed_parquet(con, name, published / f"{name}.parquet")
         shutil.copy(DATA / f"{name}.csv", published)
     for name in ("permits__business", "permits__construction", "registry__projects"):

@@ -19,6 +19,7 @@ from tests.portal.fixture_data import (
     KARAWANG_NIK_MASKED,
     KEY_62,
     PERIOD,
+    REVIEW_KARAWANG,
     full_niks,
 )
 
@@ -58,6 +59,17 @@ GET_URLS = [
     "/admin/users",
     "/admin/audit",
     "/api/audit.csv",
+    "/tinjauan",
+    f"/periods/{P}/tinjauan",
+    f"/periods/{EARLIER}/tinjauan",
+    f"/periods/{P}/tinjauan?keputusan=semua&cari=Karawang",
+    f"/periods/{P}/tinjauan?keputusan=semua&cari={REVIEW_KARAWANG}",
+    f"/periods/{P}/tinjauan?keputusan=semua&wilayah=32.15",
+    f"/periods/{P}/tinjauan?keputusan=semua&cabang={KARAWANG_BRANCH}",
+    f"/periods/{P}/tinjauan?tersimpan={REVIEW_KARAWANG}",
+    f"/api/periods/{P}/review.csv",
+    f"/api/periods/{P}/review.csv?keputusan=semua&cari={K}",
+    f"/api/periods/{P}/review.xlsx?keputusan=semua",
 ]
 POST_URLS = [
     (
@@ -70,6 +82,7 @@ POST_URLS = [
     ),
     ("/admin/users/sup3215/active", {"active": "0"}),
     ("/logout", {}),
+    (f"/periods/{P}/tinjauan/keputusan", {"review_id": REVIEW_KARAWANG, "decision": "SAMA", "note": "y"}),
 ]
 PUBLIC = {"/login", "/static/rekon.css", "/healthz"}
 SECRETS_OF_3215 = (

@@ -105,3 +105,21 @@ def test_fixture_matches_the_publisher() -> None:
             for d in duckdb.sql(f"select * from read_csv('{DATA / (name + '.csv')}') limit 0").description
         ]
         assert actual == expected, name
+
+
+def test_review_fixture_has_the_contracts_columns() -> None:
+    """review.csv's columns as contract section 7 lists them, and as the publisher writes them
+    once it publishes the review list."""
+    import duckdb
+
+    from pipeline.portal.review import COLUMNS
+    from pipeline.publish.run import TABLES
+    from tests.portal.fixture_data import DATA
+
+    actual = [
+        d[0] for d in duckdb.sql(f"select * from read_csv('{DATA / 'review.csv'}') limit 0").description
+    ]
+    assert actual == list(COLUMNS)
+    if "review" in TABLES:
+        published = [c.strip() for c in TABLES["review"].split("from")[0].replace("select", "").split(",")]
+        assert actual == published

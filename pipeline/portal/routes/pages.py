@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
-from pipeline.portal import audit, followup, quality, queries
+from pipeline.portal import audit, followup, quality, queries, review
 from pipeline.portal.auth import Identity, client_ip, page_identity, require_csrf, require_role
 from pipeline.portal.context import portal_of
 from pipeline.portal.filters import Filters, InvalidFilter, page_number
@@ -39,6 +39,7 @@ def period_summary(request: Request, period: str, identity: PageUser) -> Respons
         "summary": queries.summary(portal.pubs, period, scope, followups),
         "coverage": queries.coverage_rows(portal.pubs, period, scope),
         "sources": quality.by_source(portal.pubs.manifest(period)),
+        "review_pending": review.pending(portal.pubs, portal.settings.data_dir, period, scope),
     }
     return page(request, "summary.html", context)
 
