@@ -20,6 +20,11 @@ ACTIONS = (
     "view_full_identity",
     "followup_change",
     "user_change",
+    "letter_issue",
+    "case_assign",
+    "case_close",
+    "password_change",
+    "password_reset",
 )
 
 

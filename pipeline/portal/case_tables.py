@@ -24,7 +24,7 @@ cases = Table(
     Column("assigned_at", DateTime, nullable=True),
     # The period whose resolved list no longer carries the finding (SELESAI there).
     Column("closed_period", String(7), nullable=True),
-    Column("closed_at", DateTime, nullable=True),
+    Column("closed_on", Date, nullable=True),  # by the portal's clock (deadlines use it too)
     Index("ix_cases_assignee", "assignee"),
 )
 

@@ -9,11 +9,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
-from pipeline.portal import audit, followup, quality, queries
+from pipeline.portal import audit, case_reads, followup, quality, queries
 from pipeline.portal.auth import Identity, client_ip, page_identity, require_csrf, require_role
 from pipeline.portal.context import portal_of
 from pipeline.portal.filters import Filters, InvalidFilter, page_number
+from pipeline.portal.letters import numbering
 from pipeline.portal.render import page
+from pipeline.portal.routes.casework import _back, case_panel
 from pipeline.portal.routes.common import checked_employer_key, checked_period
 
 router = APIRouter()
@@ -125,7 +127,18 @@ def _employer_page(
     if not rows:
         raise HTTPException(404)
     categories = [r["category"] for r in rows]
-    workers = queries.employer_workers(portal.pubs, period, employer_key, categories, full)
+    workers_page, workers_total = 1, 0
+    if full:
+        workers = queries.employer_workers(portal.pubs, period, employer_key, categories, full)
+        workers_total = len(workers)
+    else:
+        try:
+            workers_page = page_number({"hal": request.query_params.get("hal_tk") or "1"})
+        except InvalidFilter:
+            raise HTTPException(400) from None
+        workers, workers_total = case_reads.employer_workers_page(
+            portal.pubs, period, employer_key, categories, workers_page, WORKERS_PER_PAGE
+        )
     if full:
         audit.record(
             portal.engine,
@@ -148,8 +161,28 @@ def _employer_page(
         "form_error": form_error,
         "saved": request.query_params.get("tersimpan") == "1",
         "today": dt.date.today().isoformat(),
+        "back_query": _back(request),
+        "workers_total": workers_total,
+        "workers_page": workers_page,
+        "workers_pages": max(1, math.ceil(workers_total / WORKERS_PER_PAGE)),
+        "letter_error": request.query_params.get("galat", "")[:200],
+        "case_assigned": request.query_params.get("hasil") == "ditugaskan",
+        "letter_issued": _issued(portal, request.query_params.get("surat", "")),
+        **case_panel(portal, identity, period, rows),
     }
     return page(request, "employer.html", context, status_code=status_code)
+
+
+WORKERS_PER_PAGE = 50
+
+
+def _issued(portal, letter_id: str) -> numbering.Letter | None:  # noqa: ANN001
+    """The letter just issued, for the notice after the redirect."""
+    return (
+        numbering.by_id(portal.engine, int(letter_id))
+        if letter_id.isdigit() and len(letter_id) < 10
+        else None
+    )
 
 
 @router.get("/periods/{period}/employers/{employer_key}")
