@@ -21,7 +21,8 @@ def publish_next_period(data: Path, source: str, target: str, gone: tuple[str, s
     findings = _q(src / "findings.parquet")
     keep = f"not (employer_key = '{key}' and category = '{category}')"
     con.execute(
-        f"copy (select * replace ('{target}' as period, 'BERULANG' as status, months_listed + 1 as months_listed) "
+        f"copy (select * replace ('{target}' as period, 'BERULANG' as status, "
+        "months_listed + 1 as months_listed) "
         f"from read_parquet({findings}) where {keep}) to {_q(staging / 'findings.parquet')} (format parquet)"
     )
     con.execute(
@@ -29,8 +30,9 @@ def publish_next_period(data: Path, source: str, target: str, gone: tuple[str, s
         f"where {keep}) to {_q(staging / 'workers.parquet')} (format parquet)"
     )
     con.execute(
-        f"""copy (select '{target}' as period, category, employer_key, employer_name, regency_code, branch_code,
-                         branch_name, 'SELESAI' as status, first_seen_period, '{source}' as last_listed_period
+        f"""copy (select '{target}' as period, category, employer_key, employer_name, regency_code,
+                         branch_code, branch_name, 'SELESAI' as status, first_seen_period,
+                         '{source}' as last_listed_period
                   from read_parquet({findings}) where not ({keep}))
             to {_q(staging / "resolved.parquet")} (format parquet)"""
     )
