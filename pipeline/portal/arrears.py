@@ -52,9 +52,13 @@ def estimate(monthly: float | None, first_seen_period: str | None, period: str) 
     principal = monthly * months
     fine = monthly * rate * late_months
     pct = number(rate * 100, 1 if (rate * 100) % 1 else 0)
+    if months == 1:
+        fine_text = "belum ada (iuran bulan pertama belum terlambat)"
+    else:
+        series = " + ".join(map(str, range(months))) if months <= 4 else f"0 + 1 + ... + {months - 1}"
+        fine_text = f"{rupiah(monthly)} x {pct}% x {late_months} bulan keterlambatan ({series}) = {rupiah(fine)}"
     formula = (
         f"Iuran tertunggak = {rupiah(monthly)} x {months} bulan (sejak {first_seen_period or period}) = "
-        f"{rupiah(principal)}; denda = {rupiah(monthly)} x {pct}% x {late_months} bulan keterlambatan "
-        f"(0 + 1 + ... + {months - 1}) = {rupiah(fine)}; jumlah {rupiah(principal + fine)}."
+        f"{rupiah(principal)}; denda {fine_text}; jumlah {rupiah(principal + fine)}."
     )
     return Arrears(monthly, months, rate, principal, fine, principal + fine, formula)
