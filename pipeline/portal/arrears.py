@@ -56,7 +56,9 @@ def estimate(monthly: float | None, first_seen_period: str | None, period: str) 
         fine_text = "belum ada (iuran bulan pertama belum terlambat)"
     else:
         series = " + ".join(map(str, range(months))) if months <= 4 else f"0 + 1 + ... + {months - 1}"
-        fine_text = f"{rupiah(monthly)} x {pct}% x {late_months} bulan keterlambatan ({series}) = {rupiah(fine)}"
+        fine_text = (
+            f"{rupiah(monthly)} x {pct}% x {late_months} bulan keterlambatan ({series}) = {rupiah(fine)}"
+        )
     formula = (
         f"Iuran tertunggak = {rupiah(monthly)} x {months} bulan (sejak {first_seen_period or period}) = "
         f"{rupiah(principal)}; denda {fine_text}; jumlah {rupiah(principal + fine)}."

@@ -24,7 +24,8 @@ def words(text: str) -> list[str]:
 def _name_words_sql(column: str) -> str:
     # '[^a-z0-9]+' -> ' ', split, drop empty words and legal forms: the same as words() above.
     return (
-        f"list_filter(string_split(regexp_replace(lower(coalesce({column}, '')), '[^a-z0-9]+', ' ', 'g'), ' '), "
+        f"list_filter(string_split(regexp_replace(lower(coalesce({column}, '')), '[^a-z0-9]+', ' ', 'g'), "
+        "' '), "
         f"lambda w: w <> '' and not regexp_full_match(w, '{_FORMS}'))"
     )
 
@@ -50,7 +51,8 @@ def predicate(text: str, alias: str = "f") -> tuple[str, dict[str, Any]]:
         # An old 15-digit NPWP is published as 16 digits with a leading 0.
         clauses.append(
             " or ".join(
-                f"starts_with(coalesce({alias}.{column}, ''), $cari_digits)" for column in ("nib", "npwp", "npp")
+                f"starts_with(coalesce({alias}.{column}, ''), $cari_digits)"
+                for column in ("nib", "npwp", "npp")
             )
             + f" or starts_with(coalesce({alias}.npwp, ''), '0' || $cari_digits)"
         )

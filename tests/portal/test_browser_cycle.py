@@ -41,7 +41,8 @@ def portal(portal_data: Path, tmp_path: Path) -> Iterator[tuple[str, object, Pat
     seed_users(db_url)
     app = create_app(make_settings(data, db_url, page_size=5))
     port = _free_port()
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", server_header=False))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", server_header=False)
+    uv = uvicorn.Server(config)
     thread = threading.Thread(target=uv.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -129,7 +130,7 @@ def test_one_case_through_the_cycle(portal, browser, screen: str, screenshot_dir
     # The branch head assigns the case to the officer.
     head.goto(f"{server}/periods/{PERIOD}/employers/{KEY_62}")
     head.select_option("select[name=petugas]", "ana62")
-    head.click("section.case button:text-is(\"Tugaskan\")")
+    head.click('section.case button:text-is("Tugaskan")')
     head.wait_for_url("**hasil=ditugaskan**")
     assert head.text_content("section.case .assignee") == "ana62"
     _fits(head, width)

@@ -17,9 +17,8 @@ from tests.portal.fixture_data import PERIOD
 
 
 def _names(data: Path, text: str) -> set[str]:
-    rows, _ = findings_page(
-        Publications(data), PERIOD, Scope.everything(), Filters(cari=text), CURRENT_SCHEMA.empty_table(), 1, 100
-    )
+    empty = CURRENT_SCHEMA.empty_table()
+    rows, _ = findings_page(Publications(data), PERIOD, Scope.everything(), Filters(cari=text), empty, 1, 100)
     return {r["employer_name"] or r["employer_key"] for r in rows}
 
 
