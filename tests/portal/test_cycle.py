@@ -56,10 +56,13 @@ def _docx_text(body: bytes) -> str:
     return "\n".join(parts)
 
 
-def _issue(client: TestClient, kind: str) -> str:
+def _issue(client: TestClient, kind: str, refused: str = "") -> str:
     response = client.post(
         f"{EMPLOYER}/kasus/PDS_TK/surat/{kind}", data={"csrf_token": csrf_of(client)}, follow_redirects=False
     )
+    if refused:
+        assert response.status_code == 409 and refused in response.text
+        return ""
     assert response.status_code == 303
     return response.headers["location"]
 
@@ -115,8 +118,8 @@ def test_the_whole_cycle(app: FastAPI, clients: dict[str, TestClient], data: Pat
     # Issuing again gives the same letter; SP2 before SP1's due date is refused.
     _issue(officer, "SP1")
     assert len(_letter_ids(officer)) == 1
-    assert "galat=" in _issue(officer, "SP2")
-    assert "Batas waktu SP1 belum lewat" in officer.get(EMPLOYER + "?galat=Batas+waktu+SP1+belum+lewat").text
+    _issue(officer, "SP2", refused="Batas waktu SP1 belum lewat (2026-12-29)")
+    _issue(officer, "TMP2T", refused="Surat berikutnya untuk kasus ini adalah SP2, bukan TMP2T.")
 
     # The due date passes: overdue, with SP2 offered as the next step.
     clock.fixed = dt.date(2026, 12, 30)

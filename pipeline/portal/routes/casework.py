@@ -303,7 +303,9 @@ def issue_letter(
     try:
         letter, _ = issuing.issue(portal, finding, period, kind, identity.user.username, client_ip(request))
     except issuing.NotAllowed as exc:
-        return RedirectResponse(_employer_url(period, employer_key, request, galat=str(exc)[:200]), 303)
+        from pipeline.portal.routes.pages import _employer_page  # pages imports this module
+
+        return _employer_page(request, identity, period, employer_key, status_code=409, letter_error=str(exc))
     return RedirectResponse(_employer_url(period, employer_key, request, surat=str(letter.id)), 303)
 
 

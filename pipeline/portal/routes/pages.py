@@ -118,6 +118,7 @@ def _employer_page(
     full: bool = False,
     form_error: str = "",
     status_code: int = 200,
+    letter_error: str = "",
 ) -> Response:
     portal = portal_of(request)
     scope = identity.user.scope
@@ -165,9 +166,9 @@ def _employer_page(
         "workers_total": workers_total,
         "workers_page": workers_page,
         "workers_pages": max(1, math.ceil(workers_total / WORKERS_PER_PAGE)),
-        "letter_error": request.query_params.get("galat", "")[:200],
+        "letter_error": letter_error,
         "case_assigned": request.query_params.get("hasil") == "ditugaskan",
-        "letter_issued": _issued(portal, request.query_params.get("surat", "")),
+        "letter_issued": _issued(portal, request.query_params.get("surat", ""), employer_key),
         **case_panel(portal, identity, period, rows),
     }
     return page(request, "employer.html", context, status_code=status_code)
@@ -176,13 +177,12 @@ def _employer_page(
 WORKERS_PER_PAGE = 50
 
 
-def _issued(portal, letter_id: str) -> numbering.Letter | None:  # noqa: ANN001
-    """The letter just issued, for the notice after the redirect."""
-    return (
-        numbering.by_id(portal.engine, int(letter_id))
-        if letter_id.isdigit() and len(letter_id) < 10
-        else None
-    )
+def _issued(portal, letter_id: str, employer_key: str) -> numbering.Letter | None:  # noqa: ANN001
+    """The letter just issued, for the notice after the redirect: only one of this employer's."""
+    if not letter_id.isdigit() or len(letter_id) >= 10:
+        return None
+    letter = numbering.by_id(portal.engine, int(letter_id))
+    return letter if letter and letter.employer_key == employer_key else None
 
 
 @router.get("/periods/{period}/employers/{employer_key}")
