@@ -162,8 +162,21 @@ def test_the_whole_cycle(app: FastAPI, clients: dict[str, TestClient], data: Pat
     tasks = officer.get("/tugas").text
     assert "Selesai (tidak terdaftar lagi pada periode 2026-11)" in tasks
     assert followup.current_stage(engine, KEY_62, "PDS_TK") == "SELESAI"
+    # The branch trend now has three periods, the last without the closed finding.
+    trend = officer.get("/tren?cabang=KC-PLKR").text
+    assert trend.count('<rect class="bar"') == 3 and "2026-11" in trend
     actions = [e["action"] for e in audit.entries(engine, audit.AuditQuery())]
     assert actions.count("letter_issue") == 4 and "case_assign" in actions and "case_close" in actions
+
+
+def test_workers_come_a_page_at_a_time(clients: dict[str, TestClient]) -> None:
+    # page_size is 3 here: the four unregistered workers of PT Satu Jaya take two pages.
+    first = clients["ana62"].get(f"/periods/{PERIOD}/employers/{KEY_62}?kembali=kategori%3DPDS_TK").text
+    second = clients["ana62"].get(f"/periods/{PERIOD}/employers/{KEY_62}?hal_tk=2").text
+    assert "4 orang" in first and "Tenaga kerja halaman 1 dari 2" in first
+    assert first.count("627101******") == 3 and second.count("627101******") == 1
+    assert "kembali=kategori%3DPDS_TK&amp;hal_tk=2" in first  # the way back to the list is kept
+    assert clients["ana62"].get(f"/periods/{PERIOD}/employers/{KEY_62}?hal_tk=x").status_code == 400
 
 
 def test_bulk_assign_and_sp1(app: FastAPI, clients: dict[str, TestClient]) -> None:

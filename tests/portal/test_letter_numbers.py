@@ -81,3 +81,29 @@ def test_the_same_letter_twenty_times_at_once_is_issued_once(db_url: str) -> Non
     )
     assert not new and again.number == results[0][0].number
     engine.dispose()
+
+
+def _issue_in_process(args: tuple[str, int]) -> list[str]:
+    url, worker = args
+    engine = connect(url)
+    numbers = [
+        numbering.issue(
+            engine, f"{worker}{i:012d}", "PWBD", "SP1", "KC-PLKR", DAY, None, "2026-10", "uji", {}
+        )[0].number
+        for i in range(5)
+    ]
+    engine.dispose()
+    return numbers
+
+
+def test_four_processes_on_one_sqlite_file_share_no_number(tmp_path: Path) -> None:
+    """Several portal processes on the embedded SQLite file: SQLite's own locking, not the
+    in-process queue, keeps the numbers apart."""
+    import multiprocessing
+
+    url = f"sqlite:///{tmp_path / 'portal.db'}"
+    connect(url).dispose()
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        numbers = [n for batch in pool.map(_issue_in_process, [(url, w) for w in range(4)]) for n in batch]
+    assert len(numbers) == 20 and len(set(numbers)) == 20
+    assert sorted(n.split("/")[0] for n in numbers) == [f"{i:04d}" for i in range(1, 21)]

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, func, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from pipeline.portal import db
 from pipeline.portal.case_tables import letters
@@ -130,6 +132,13 @@ def issue(
                 )
         except IntegrityError:
             continue  # another request took this number or issued this letter: look again
+        except OperationalError:
+            # SQLite shared by several processes: a read transaction that cannot take the write lock
+            # fails at once ("database is locked") rather than wait; try again shortly.
+            if engine.dialect.name != "sqlite":
+                raise
+            time.sleep(0.01 + random.random() * 0.05)
+            continue
         letter = find(engine, employer_key, category, kind)
         assert letter is not None
         return letter, True

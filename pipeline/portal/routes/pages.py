@@ -138,7 +138,7 @@ def _employer_page(
         except InvalidFilter:
             raise HTTPException(400) from None
         workers, workers_total = case_reads.employer_workers_page(
-            portal.pubs, period, employer_key, categories, workers_page, WORKERS_PER_PAGE
+            portal.pubs, period, employer_key, categories, workers_page, portal.settings.page_size
         )
     if full:
         audit.record(
@@ -165,16 +165,13 @@ def _employer_page(
         "back_query": _back(request),
         "workers_total": workers_total,
         "workers_page": workers_page,
-        "workers_pages": max(1, math.ceil(workers_total / WORKERS_PER_PAGE)),
+        "workers_pages": max(1, math.ceil(workers_total / portal.settings.page_size)),
         "letter_error": letter_error,
         "case_assigned": request.query_params.get("hasil") == "ditugaskan",
         "letter_issued": _issued(portal, request.query_params.get("surat", ""), employer_key),
         **case_panel(portal, identity, period, rows),
     }
     return page(request, "employer.html", context, status_code=status_code)
-
-
-WORKERS_PER_PAGE = 50
 
 
 def _issued(portal, letter_id: str, employer_key: str) -> numbering.Letter | None:  # noqa: ANN001
