@@ -158,7 +158,10 @@ def test_one_case_through_the_cycle(portal, browser, screen: str, screenshot_dir
     assert "Libur daerah" in sp1 and "627101******0004" in sp1
     with page.expect_download() as info:
         page.click("table.letters >> text=PDF")
-    assert Path(info.value.path()).read_bytes().startswith(b"%PDF")
+    pdf = Path(info.value.path()).read_bytes()
+    assert (
+        pdf.startswith(b"%PDF") and b"0001/SP1/KC-PLKR/XII/2026" in pdf and b"Batas waktu 2026-12-29" in pdf
+    )
     assert info.value.suggested_filename.startswith("SP1_")
 
     # The due date passes: "Tugas saya" marks it overdue and offers SP2.

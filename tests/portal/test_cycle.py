@@ -113,6 +113,8 @@ def test_the_whole_cycle(app: FastAPI, clients: dict[str, TestClient], data: Pat
     assert "UU 24/2011" in text  # the legal basis
     pdf = officer.get(f"/api/letters/{ids['SP1']}.pdf")
     assert pdf.content.startswith(b"%PDF") and pdf.content.count(b"/Type /Page\n") >= 2
+    assert b"/Title (Surat Peringatan Pertama 0001/SP1/KC-PLKR/XII/2026)" in pdf.content
+    assert b"/Subject (Batas waktu 2026-12-29)" in pdf.content
     assert followup.current_stage(engine, KEY_62, "PDS_TK") == "SP1"
 
     # Issuing again gives the same letter; SP2 before SP1's due date is refused.

@@ -44,6 +44,8 @@ def pdf(content: dict[str, Any]) -> bytes:
     document = FPDF(format="A4")
     document.set_title(f"{content['kind_label']} {content['number']}")
     document.set_author("Rekon")
+    # Number and due date also in the document's properties, where a records system can read them.
+    document.set_subject(f"Batas waktu {content.get('due_date') or '-'}")
     family = _font(document)
     t = lambda value: _safe(value, family == "DejaVu")  # noqa: E731
     nl = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}

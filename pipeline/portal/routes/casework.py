@@ -74,6 +74,23 @@ def _assignable(portal: Portal, regency_code: str | None) -> list[str]:
     ]
 
 
+def _overlap(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Two sets of province/regency codes share ground (62 and 62.71 do)."""
+    return any(x == y or x.startswith(y + ".") or y.startswith(x + ".") for x in a for y in b)
+
+
+def _officers_for(portal: Portal, identity: Identity) -> list[str]:
+    """Who the bulk form offers: officers sharing ground with the user's regions (each case is
+    still checked against the assignee's regions when assigned)."""
+    return [
+        u.username
+        for u in users.list_users(portal.engine)
+        if u.active
+        and u.role != "admin"
+        and (identity.user.role == "admin" or _overlap(u.regions, identity.user.regions))
+    ]
+
+
 def case_panel(
     portal: Portal, identity: Identity, period: str, findings: list[dict[str, Any]]
 ) -> dict[str, Any]:
@@ -180,14 +197,8 @@ def case_list(request: Request, period: str, identity: PageUser) -> Response:
         "page_no": number,
         "pages": max(1, math.ceil(total / size)),
         "options": queries.filter_options(portal.pubs, period, identity.user.scope),
-        "officers": _assignable(portal, None)
-        if identity.user.role == "admin"
-        else [
-            u.username
-            for u in users.list_users(portal.engine)
-            if u.active and u.role != "admin" and set(u.regions) & set(identity.user.regions)
-        ],
-        "result": request.query_params.get("hasil", "")[:200],
+        "officers": _officers_for(portal, identity),
+        "result": _bulk_result(request.query_params.get("hasil", "")),
     }
     return page(request, "cases.html", context)
 
@@ -231,9 +242,16 @@ async def bulk_action(request: Request, period: str, identity: PageUser) -> Resp
             refused += not new
         else:
             raise HTTPException(400)
-    result = f"{done} kasus diproses, {refused} dilewati."
-    query = urlencode([*parse_qsl(back), ("hasil", result)])
+    query = urlencode([*parse_qsl(back), ("hasil", f"{done}-{refused}")])
     return RedirectResponse(f"/periods/{period}/kasus?{query}", 303)
+
+
+def _bulk_result(value: str) -> str:
+    """`3-1` -> the message after a bulk action (counts only: no text is taken from the URL)."""
+    done, _, refused = value.partition("-")
+    if not (done.isdigit() and refused.isdigit() and len(value) < 12):
+        return ""
+    return f"{int(done)} kasus diproses, {int(refused)} dilewati."
 
 
 def _assign(
