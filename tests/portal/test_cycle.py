@@ -20,6 +20,7 @@ from openpyxl import load_workbook
 
 from pipeline.portal import audit, followup
 from pipeline.portal.app import create_app
+from pipeline.portal.letters.build_templates import TEMPLATE_DIR
 from tests.portal.conftest import client_for, csrf_of, login, make_settings, seed_users
 from tests.portal.cycle_data import publish_next_period
 from tests.portal.fixture_data import KEY_62, PERIOD
@@ -116,6 +117,14 @@ def test_the_whole_cycle(app: FastAPI, clients: dict[str, TestClient], data: Pat
     assert b"/Title (Surat Peringatan Pertama 0001/SP1/KC-PLKR/XII/2026)" in pdf.content
     assert b"/Subject (Batas waktu 2026-12-29)" in pdf.content
     assert followup.current_stage(engine, KEY_62, "PDS_TK") == "SP1"
+
+    # A branch's own template (edited in Word) is used for its letters; the number stays.
+    own = Document(str(TEMPLATE_DIR / "SP1.docx"))
+    own.paragraphs[0].insert_paragraph_before("KOP SURAT KANTOR CABANG PALANGKA RAYA")
+    (data / "letters" / "KC-PLKR").mkdir(parents=True)
+    own.save(str(data / "letters" / "KC-PLKR" / "SP1.docx"))
+    again = _docx_text(officer.get(f"/api/letters/{ids['SP1']}.docx").content)
+    assert "KOP SURAT KANTOR CABANG PALANGKA RAYA" in again and "0001/SP1/KC-PLKR/XII/2026" in again
 
     # Issuing again gives the same letter; SP2 before SP1's due date is refused.
     _issue(officer, "SP1")
