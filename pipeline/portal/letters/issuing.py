@@ -3,7 +3,6 @@ the follow-up stage it moves to, and the audit record, in that order."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from pipeline.portal import audit, cases, followup, queries
@@ -68,7 +67,3 @@ def issue(
             {"kind": kind_code, "number": letter.number, "due": due, "from": before, "to": kind.stage},
         )
     return letter, new
-
-
-def due_text(due: dt.date | None) -> str:
-    return letter_content.tanggal(due)
