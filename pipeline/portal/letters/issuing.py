@@ -28,6 +28,11 @@ def issue(
     cases.ensure(portal.engine, finding, period)
     case = cases.get(portal.engine, key, category)
     case_letters = cases.letters_of(portal.engine, [(key, category)])[(key, category)]
+    if any(letter["kind"] == kind_code for letter in case_letters):
+        # Issued by a request running alongside this one since the first look.
+        issued = numbering.find(portal.engine, key, category, kind_code)
+        assert issued is not None
+        return issued, False
     today = portal.clock.today()
     state = cases.progress(case, case_letters, today)
     if state.closed_period:
