@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, and_, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from pipeline.portal import db
 from pipeline.portal.case_tables import cases, letters
@@ -23,19 +24,22 @@ def ensure(engine: Engine, finding: dict[str, Any], period: str) -> None:
         "branch_name": finding.get("branch_name") or "",
     }
     where = and_(cases.c.employer_key == finding["employer_key"], cases.c.category == finding["category"])
-    with db.write(engine) as con:
-        row = con.execute(select(cases.c.period).where(where)).first()
-        if row is None:
-            con.execute(
-                insert(cases).values(
-                    employer_key=finding["employer_key"],
-                    category=finding["category"],
-                    period=period,
-                    **values,
+    try:
+        with db.write(engine) as con:
+            row = con.execute(select(cases.c.period).where(where)).first()
+            if row is None:
+                con.execute(
+                    insert(cases).values(
+                        employer_key=finding["employer_key"],
+                        category=finding["category"],
+                        period=period,
+                        **values,
+                    )
                 )
-            )
-        elif row.period < period:
-            con.execute(update(cases).where(where).values(period=period, **values))
+            elif row.period < period:
+                con.execute(update(cases).where(where).values(period=period, **values))
+    except IntegrityError:
+        pass  # opened by a request running alongside this one
 
 
 def get(engine: Engine, employer_key: str, category: str) -> dict[str, Any] | None:

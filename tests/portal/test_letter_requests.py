@@ -1,4 +1,5 @@
-"""Twenty HTTP requests issuing letters at the same moment, against the portal under uvicorn:
+"""Twenty HTTP requests issuing letters at the same moment, against the portal under uvicorn, on
+SQLite and on Postgres (where the transactions really overlap):
 twenty SP1s on twenty cases get twenty numbers; the same SP1 asked for twenty times is issued once."""
 
 from __future__ import annotations
@@ -7,27 +8,49 @@ import re
 import shutil
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import quote
 
 import duckdb
 import httpx
 import pytest
 import uvicorn
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
 
 from pipeline.portal.app import create_app
 from pipeline.portal.case_tables import letters
 from tests.portal.conftest import PASSWORD, make_settings, seed_users
 from tests.portal.fixture_data import KEY_62, PERIOD, _q
 from tests.portal.test_browser import _free_port
+from tests.portal.test_postgres import SERVER
 
 KEYS = [f"77000000000{i:02d}" for i in range(20)]
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('requestsdb') / 'portal.db'}"
+        return
+    schema = f"followup_requests_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(SERVER)
+    with admin.begin() as con:
+        con.execute(text(f'create schema "{schema}"'))
+    try:
+        yield f"{SERVER}?options={quote(f'-csearch_path={schema}')}"
+    finally:
+        with admin.begin() as con:
+            con.execute(text(f'drop schema "{schema}" cascade'))
+        admin.dispose()
+
+
 @pytest.fixture(scope="module")
-def server(portal_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, object]]:
+def server(
+    portal_data: Path, db_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, object]]:
     root = tmp_path_factory.mktemp("requests")
     data = root / "data"
     shutil.copytree(portal_data, data)
@@ -44,7 +67,6 @@ def server(portal_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     )
     con.execute(f"copy f to {_q(findings)} (format parquet)")
     con.close()
-    db_url = f"sqlite:///{root / 'portal.db'}"
     seed_users(db_url)
     app = create_app(make_settings(data, db_url, cookie_secure=False))
     config = uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning")
@@ -58,6 +80,7 @@ def server(portal_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     yield f"http://127.0.0.1:{config.port}", app
     uv.should_exit = True
     thread.join(timeout=10)
+    app.state.portal.engine.dispose()
 
 
 def _session(base: str) -> tuple[httpx.Client, str]:
