@@ -43,8 +43,13 @@ def _finding(portal: Portal, identity: Identity, period: str, employer_key: str,
     raise HTTPException(404)
 
 
+AUTO_OFFICER = "Rekon (otomatis)"
+
+
 def sync_closures(portal: Portal, open_cases: list[dict[str, Any]], username: str, ip: str) -> int:
-    """Close the cases whose finding a later publication lists as resolved; returns how many."""
+    """Close the cases whose finding a later publication lists as resolved; returns how many. Runs
+    when a page shows the cases (my cases, the case list, the employer), on those cases only; the
+    audit names the user whose page view closed them."""
     triples = [
         (c["employer_key"], c["category"], c["period"]) for c in open_cases if not c.get("closed_period")
     ]
@@ -56,7 +61,7 @@ def sync_closures(portal: Portal, open_cases: list[dict[str, Any]], username: st
                 category,
                 "SELESAI",
                 portal.clock.today(),
-                username,
+                AUTO_OFFICER,
                 f"Tidak terdaftar lagi pada periode {period}",
                 period,
             )
@@ -182,6 +187,9 @@ def case_list(request: Request, period: str, identity: PageUser) -> Response:
         portal.pubs, period, identity.user.scope, filters, followup.current_table(portal.engine), number, size
     )
     pairs = [(r["employer_key"], r["category"]) for r in rows]
+    sync_closures(
+        portal, list(cases.of_keys(portal.engine, pairs).values()), identity.user.username, client_ip(request)
+    )
     found = cases.of_keys(portal.engine, pairs)
     case_letters = cases.letters_of(portal.engine, pairs)
     today = portal.clock.today()
