@@ -12,7 +12,7 @@ from pipeline.portal.config import Settings
 from pipeline.portal.context import BasicAuthCache, Portal
 from pipeline.portal.db import connect
 from pipeline.portal.published import Publications
-from pipeline.portal.routes import accounts, admin, api, casework, login, pages
+from pipeline.portal.routes import accounts, admin, api, casework, letter_downloads, login, pages, trend
 from pipeline.portal.security import SecurityHeaders
 
 assert case_tables.cases is not None  # its tables must be on the metadata before connect()
@@ -30,7 +30,7 @@ def create_app(settings: Settings) -> FastAPI:
         basic_cache=BasicAuthCache(settings.basic_auth_cache_seconds),
     )
     errors.install(app)
-    for module in (login, pages, api, admin, casework, accounts):
+    for module in (login, pages, api, admin, casework, letter_downloads, trend, accounts):
         app.include_router(module.router)
     css = STYLESHEET.read_bytes()
 
