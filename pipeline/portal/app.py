@@ -7,14 +7,25 @@ from pathlib import Path
 from fastapi import FastAPI
 from starlette.responses import PlainTextResponse, Response
 
-from pipeline.portal import errors
+from pipeline.portal import case_tables, errors
 from pipeline.portal.config import Settings
 from pipeline.portal.context import BasicAuthCache, Portal
 from pipeline.portal.db import connect
 from pipeline.portal.published import Publications
-from pipeline.portal.routes import admin, api, login, pages, review
+from pipeline.portal.routes import (
+    accounts,
+    admin,
+    api,
+    casework,
+    letter_downloads,
+    login,
+    pages,
+    review,
+    trend,
+)
 from pipeline.portal.security import SecurityHeaders
 
+assert case_tables.cases is not None  # its tables must be on the metadata before connect()
 STYLESHEET = Path(__file__).with_name("static") / "rekon.css"
 
 
@@ -29,7 +40,7 @@ def create_app(settings: Settings) -> FastAPI:
         basic_cache=BasicAuthCache(settings.basic_auth_cache_seconds),
     )
     errors.install(app)
-    for module in (login, pages, api, admin):
+    for module in (login, pages, api, admin, casework, letter_downloads, trend, accounts):
         app.include_router(module.router)
     app.include_router(review.router)
     app.include_router(review.api_router)

@@ -21,6 +21,11 @@ ACTIONS = (
     "followup_change",
     "review_decision",
     "user_change",
+    "letter_issue",
+    "case_assign",
+    "case_close",
+    "password_change",
+    "password_reset",
 )
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from fastapi import Request
 from sqlalchemy import Engine
 
+from pipeline.portal.clock import Clock
 from pipeline.portal.config import Settings
 from pipeline.portal.published import Publications
 
@@ -47,6 +48,8 @@ class Portal:
     engine: Engine
     pubs: Publications
     basic_cache: BasicAuthCache
+    # Today's date for deadlines and letters (REKON_PORTAL_TODAY, or a test, may fix it).
+    clock: Clock = field(default_factory=Clock.from_env)
 
 
 def portal_of(request: Request) -> Portal:

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
+from pipeline.portal import search
 from pipeline.portal.followup import STAGES
 
 CATEGORIES = ("PWBD", "PDS_TK", "PDS_UPAH", "PDS_PROGRAM", "PROYEK")
@@ -94,11 +95,9 @@ class Filters:
             clauses.append("coalesce(fu.followup_stage, 'BARU') = $tahap")
             params["tahap"] = self.tahap
         if self.cari:
-            clauses.append(
-                "(contains(lower(coalesce(f.employer_name, '')), lower($cari)) or f.nib = $cari"
-                " or f.npwp = $cari or f.npp = $cari or f.employer_key = $cari)"
-            )
-            params["cari"] = self.cari
+            search_sql, search_params = search.predicate(self.cari)
+            clauses.append(search_sql)
+            params.update(search_params)
         return (" and ".join(clauses) or "true"), params
 
     def order_by(self) -> str:

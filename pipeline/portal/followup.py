@@ -1,4 +1,5 @@
-"""Follow-up of a finding by the branch office: BARU -> SP1 -> SP2 -> RUJUK_KEJAKSAAN -> SELESAI.
+"""Follow-up of a finding by the branch office: BARU -> SP1 -> SP2 -> TMP2T -> RUJUK_KEJAKSAAN ->
+SELESAI (TMP2T: the request to the regional government to withhold public services, PP 86/2013).
 
 Kept per employer and category, not per period: a warning letter sent in October still stands
 when the employer is listed again in November."""
@@ -13,11 +14,12 @@ from sqlalchemy import Engine, delete, insert, select
 
 from pipeline.portal import db
 
-STAGES = ("BARU", "SP1", "SP2", "RUJUK_KEJAKSAAN", "SELESAI")
+STAGES = ("BARU", "SP1", "SP2", "TMP2T", "RUJUK_KEJAKSAAN", "SELESAI")
 STAGE_LABELS = {
     "BARU": "Baru",
     "SP1": "Surat peringatan 1",
     "SP2": "Surat peringatan 2",
+    "TMP2T": "Permohonan sanksi TMP2T ke pemda",
     "RUJUK_KEJAKSAAN": "Dirujuk ke Kejaksaan",
     "SELESAI": "Selesai",
 }

@@ -70,6 +70,16 @@ GET_URLS = [
     f"/api/periods/{P}/review.csv",
     f"/api/periods/{P}/review.csv?keputusan=semua&cari={K}",
     f"/api/periods/{P}/review.xlsx?keputusan=semua",
+    "/tugas",
+    f"/periods/{P}/kasus",
+    f"/periods/{P}/kasus?cari=Karawang",
+    f"/periods/{P}/kasus?cabang={KARAWANG_BRANCH}",
+    "/tren",
+    f"/tren?cabang={KARAWANG_BRANCH}",
+    "/akun",
+    "/api/letters/1.pdf",
+    "/api/letters/1.docx",
+    f"/api/kasus/{K}/PWBD/riwayat.xlsx",
 ]
 POST_URLS = [
     (
@@ -83,8 +93,14 @@ POST_URLS = [
     ("/admin/users/sup3215/active", {"active": "0"}),
     ("/logout", {}),
     (f"/periods/{P}/tinjauan/keputusan", {"review_id": REVIEW_KARAWANG, "decision": "SAMA", "note": "y"}),
+    (f"/periods/{P}/kasus", {"aksi": "tugaskan", "pilih": f"{K}|PWBD", "petugas": "ana62"}),
+    (f"/periods/{P}/employers/{K}/kasus/PWBD/tugaskan", {"petugas": "ana3215"}),
+    (f"/periods/{P}/employers/{K}/kasus/PWBD/surat/SP1", {}),
+    ("/akun/sandi", {"sekarang": "x", "baru": "y", "ulang": "y"}),
+    ("/akun/reset", {"pengguna": "ana3215"}),
 ]
-PUBLIC = {"/login", "/static/rekon.css", "/healthz"}
+# A reset link's page needs no session: its one-time token is the credential (test_accounts.py).
+PUBLIC = {"/login", "/static/rekon.css", "/healthz", "/reset/TOKEN"}
 SECRETS_OF_3215 = (
     KARAWANG_NAME,
     KARAWANG_KEY,
@@ -114,7 +130,13 @@ def test_every_route_is_covered_by_these_tests(app) -> None:  # noqa: ANN001
         if not isinstance(route, APIRoute):
             continue
         example = (
-            route.path.replace("{period}", P).replace("{employer_key}", K).replace("{username}", "sup3215")
+            route.path.replace("{period}", P)
+            .replace("{employer_key}", K)
+            .replace("{username}", "sup3215")
+            .replace("{category}", "PWBD")
+            .replace("{kind}", "SP1")
+            .replace("{letter_id}.{fmt}", "1.pdf")
+            .replace("{token}", "TOKEN")
         )
         alt = example.replace(K, KEY_62)
         assert example in covered or alt in covered, f"route {route.path} has no authorization test"
@@ -159,6 +181,8 @@ def test_analis_62_sees_nothing_of_32_15_and_no_full_nik(logged_in, portal_data,
     if template.endswith(f"/employers/{K}"):
         # Out of scope looks exactly like "no such employer": 404, or 403 for what analis never get.
         assert response.status_code == (403 if "identitas" in url else 404)
+    elif url.startswith(("/api/letters/", "/api/kasus/")):
+        assert response.status_code == 404  # no such letter or case in their regions
     elif (
         "referral.pdf" in url
         or "identitas=lengkap" in url
@@ -190,6 +214,29 @@ def test_analis_62_cannot_post(as_user, url: str, form: dict) -> None:  # noqa: 
     client = as_user("ana62")
     response = client.post(url, data={**form, "csrf_token": csrf_of(client)}, follow_redirects=False)
     assert response.status_code == 403
+
+
+def test_analis_62_cannot_run_casework(as_user) -> None:  # noqa: ANN001
+    client = as_user("ana62")
+    token = csrf_of(client)
+    for url, form in POST_URLS[4:6]:
+        assert client.post(url, data={**form, "csrf_token": token}, follow_redirects=False).status_code == 403
+    # A case in their region that is not assigned to them: no letter either.
+    url = f"/periods/{P}/employers/{KEY_62}/kasus/PDS_TK/surat/SP1"
+    assert client.post(url, data={"csrf_token": token}, follow_redirects=False).status_code == 403
+    assert client.post("/akun/reset", data={"csrf_token": token, "pengguna": "ana62"}).status_code == 403
+
+
+def test_supervisor_62_cannot_act_on_32_15(as_user) -> None:  # noqa: ANN001
+    client = as_user("sup62")
+    token = csrf_of(client)
+    for url, form in POST_URLS[5:7]:
+        assert client.post(url, data={**form, "csrf_token": token}, follow_redirects=False).status_code == 404
+    bulk = client.post(
+        f"/periods/{P}/kasus", data={**POST_URLS[4][1], "csrf_token": token}, follow_redirects=False
+    )
+    assert bulk.status_code == 303 and "hasil=0-1" in bulk.headers["location"]
+    assert client.post("/akun/reset", data={"csrf_token": token, "pengguna": "ana3215"}).status_code == 403
 
 
 def test_supervisor_62_gets_404_for_32_15_everywhere(as_user) -> None:  # noqa: ANN001

@@ -119,7 +119,7 @@ def test_supervisor_walks_through_the_portal(
 
     # The employer page.
     first.locator("a").first.click()
-    page.wait_for_url(f"{server}/periods/{PERIOD}/employers/{KEY_62}")
+    page.wait_for_url(f"{server}/periods/{PERIOD}/employers/{KEY_62}?kembali=*")  # the list's filters travel
     assert "627101******0004" in page.content()
     shot("04_pemberi_kerja")
 

@@ -9,11 +9,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
-from pipeline.portal import audit, followup, quality, queries, review
+from pipeline.portal import audit, case_reads, followup, quality, queries, review
 from pipeline.portal.auth import Identity, client_ip, page_identity, require_csrf, require_role
 from pipeline.portal.context import portal_of
 from pipeline.portal.filters import Filters, InvalidFilter, page_number
+from pipeline.portal.letters import numbering
 from pipeline.portal.render import page
+from pipeline.portal.routes.casework import _back, case_panel
 from pipeline.portal.routes.common import checked_employer_key, checked_period
 
 router = APIRouter()
@@ -117,6 +119,7 @@ def _employer_page(
     full: bool = False,
     form_error: str = "",
     status_code: int = 200,
+    letter_error: str = "",
 ) -> Response:
     portal = portal_of(request)
     scope = identity.user.scope
@@ -126,7 +129,18 @@ def _employer_page(
     if not rows:
         raise HTTPException(404)
     categories = [r["category"] for r in rows]
-    workers = queries.employer_workers(portal.pubs, period, employer_key, categories, full)
+    workers_page, workers_total = 1, 0
+    if full:
+        workers = queries.employer_workers(portal.pubs, period, employer_key, categories, full)
+        workers_total = len(workers)
+    else:
+        try:
+            workers_page = page_number({"hal": request.query_params.get("hal_tk") or "1"})
+        except InvalidFilter:
+            raise HTTPException(400) from None
+        workers, workers_total = case_reads.employer_workers_page(
+            portal.pubs, period, employer_key, categories, workers_page, portal.settings.page_size
+        )
     if full:
         audit.record(
             portal.engine,
@@ -149,8 +163,24 @@ def _employer_page(
         "form_error": form_error,
         "saved": request.query_params.get("tersimpan") == "1",
         "today": dt.date.today().isoformat(),
+        "back_query": _back(request),
+        "workers_total": workers_total,
+        "workers_page": workers_page,
+        "workers_pages": max(1, math.ceil(workers_total / portal.settings.page_size)),
+        "letter_error": letter_error,
+        "case_assigned": request.query_params.get("hasil") == "ditugaskan",
+        "letter_issued": _issued(portal, request.query_params.get("surat", ""), employer_key),
+        **case_panel(portal, identity, period, rows),
     }
     return page(request, "employer.html", context, status_code=status_code)
+
+
+def _issued(portal, letter_id: str, employer_key: str) -> numbering.Letter | None:  # noqa: ANN001
+    """The letter just issued, for the notice after the redirect: only one of this employer's."""
+    if not letter_id.isdigit() or len(letter_id) >= 10:
+        return None
+    letter = numbering.by_id(portal.engine, int(letter_id))
+    return letter if letter and letter.employer_key == employer_key else None
 
 
 @router.get("/periods/{period}/employers/{employer_key}")
