@@ -92,12 +92,12 @@ POST_URLS = [
     ),
     ("/admin/users/sup3215/active", {"active": "0"}),
     ("/logout", {}),
-    (f"/periods/{P}/tinjauan/keputusan", {"review_id": REVIEW_KARAWANG, "decision": "SAMA", "note": "y"}),
     (f"/periods/{P}/kasus", {"aksi": "tugaskan", "pilih": f"{K}|PWBD", "petugas": "ana62"}),
     (f"/periods/{P}/employers/{K}/kasus/PWBD/tugaskan", {"petugas": "ana3215"}),
     (f"/periods/{P}/employers/{K}/kasus/PWBD/surat/SP1", {}),
     ("/akun/sandi", {"sekarang": "x", "baru": "y", "ulang": "y"}),
     ("/akun/reset", {"pengguna": "ana3215"}),
+    (f"/periods/{P}/tinjauan/keputusan", {"review_id": REVIEW_KARAWANG, "decision": "SAMA", "note": "y"}),
 ]
 # A reset link's page needs no session: its one-time token is the credential (test_accounts.py).
 PUBLIC = {"/login", "/static/rekon.css", "/healthz", "/reset/TOKEN"}
