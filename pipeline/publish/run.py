@@ -1,10 +1,16 @@
 """Write the published tables (CSV + Parquet), the restricted worker file, the workbook and
-`manifest.json` for a period, then swap them into `<data>/published/<period>/`."""
+`manifest.json` for a period into a new generation, then put it in force in one step
+(generation.py): `<data>/published/<period>/` and `<data>/restricted/<period>/` change together.
+
+Files are 0640 (the restricted ones, with full NIKs, 0600) and folders 0750 whatever the umask.
+A write that fails (a full disk, an unwritable folder) raises PublishWriteError and leaves the
+previous publication in force, nothing of the new one behind."""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -12,10 +18,12 @@ from typing import Any
 import pipeline
 from pipeline.contract import SOURCES
 from pipeline.db import connect, sha256_of, sql_path
+from pipeline.errors import PublishWriteError
 from pipeline.layout import Layout
-from pipeline.publish.swap import recover, staging_dir, swap_into_place
+from pipeline.publish import generation, modes
 from pipeline.publish.workbook import write_workbook
 from pipeline.quality.report import docs_links, write_quality_report
+from pipeline.spreadsheet import copy_csv
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +51,8 @@ TABLES = {
         from quarantine order by source, file, row_number nulls first, reason""",
 }
 
-# Full identities go only to those entitled (UU 27/2022): outside the published folder.
+# Full identities go only to those entitled (UU 27/2022): outside the published folder. The CSV is
+# for people (spreadsheet-safe), the Parquet for the portal (the raw values).
 RESTRICTED = {
     "workers_full": """
         select period, category, employer_key, nik, full_name, gross_wage, reported_wage, matched_by
@@ -53,9 +62,10 @@ RESTRICTED = {
 
 def _export(con, sql: str, folder: Path, name: str) -> list[dict[str, Any]]:
     outputs = []
-    for suffix, options in (("csv", "format csv, header true, delimiter ','"), ("parquet", "format parquet")):
-        path = folder / f"{name}.{suffix}"
-        con.execute(f"copy ({sql}) to {sql_path(path)} ({options})")
+    csv, parquet = folder / f"{name}.csv", folder / f"{name}.parquet"
+    copy_csv(con, sql, csv)
+    con.execute(f"copy ({sql}) to {sql_path(parquet)} (format parquet)")
+    for path in (csv, parquet):
         outputs.append({"path": path.name, "sha256": sha256_of(path)})
     rows = con.execute(f"select count(*) from ({sql})").fetchall()[0][0]
     for output in outputs:
@@ -90,13 +100,30 @@ def input_accounting(layout: Layout) -> list[dict[str, Any]]:
 
 
 def publish_period(layout: Layout) -> dict[str, Any]:
-    target = layout.published
-    target.parent.mkdir(parents=True, exist_ok=True)
-    recover(target)
-    staging = staging_dir(target)
-    restricted = layout.data / "restricted" / layout.period
-    restricted.mkdir(parents=True, exist_ok=True)
+    generation.recover(layout)
+    new = generation.begin(layout)
+    try:
+        summary = _write(layout, new / "published", new / "restricted")
+        modes.seal(new / "published", modes.FILE)
+        modes.seal(new / "restricted", modes.SECRET)
+        generation.commit(layout, new)
+    except OSError as error:
+        generation.abandon(new)
+        raise PublishWriteError(
+            f"cannot write the publication of {layout.period} under {layout.data}: "
+            f"{error.strerror or error}; the previous publication is unchanged"
+        ) from error
+    except BaseException:
+        generation.abandon(new)
+        raise
+    log.info("published %s", layout.published)
+    return summary
 
+
+def _write(layout: Layout, staging: Path, restricted: Path) -> dict[str, Any]:
+    """Write the publication into `staging` and its restricted files into `restricted`; the
+    summary's paths are the documented ones."""
+    target = layout.published
     con = connect(layout.warehouse, read_only=True)
     try:
         # The workbook is written on a thread of its own beside the tables: most of its time goes
@@ -108,8 +135,8 @@ def publish_period(layout: Layout) -> dict[str, Any]:
             for name, sql in TABLES.items():
                 outputs += _export(con, sql, staging, name)
             for name, sql in RESTRICTED.items():
-                full = sql_path(restricted / f"{name}.csv")
-                con.execute(f"copy ({sql}) to {full} (format csv, header true)")
+                copy_csv(con, sql, restricted / f"{name}.csv")
+                con.execute(f"copy ({sql}) to {sql_path(restricted / f'{name}.parquet')} (format parquet)")
             book = workbook.result()
         outputs.append({"path": book.name, "sha256": sha256_of(book), "rows": None})
         counts = dict(con.execute("select category, count(*) from findings group by 1 order by 1").fetchall())
@@ -129,12 +156,12 @@ def publish_period(layout: Layout) -> dict[str, Any]:
         "data_docs": data_docs,
     }
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-    swap_into_place(staging, target)
-    log.info("published %s", target)
     return {
         "published": str(target),
         "quality_report": str(target / quality.name),
-        "data_docs": {s: str((target / link).resolve()) for s, link in data_docs.items()},
+        # normpath, not resolve: the publication's path is a link, and its relative links are
+        # meant from where it is documented to be
+        "data_docs": {s: os.path.normpath(target / link) for s, link in data_docs.items()},
         "findings": counts,
         "rows_received": sum(i["rows_received"] for i in inputs),
         "rows_quarantined": sum(i["rows_quarantined"] for i in inputs),
