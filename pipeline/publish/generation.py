@@ -63,9 +63,10 @@ def commit(layout: Layout, generation: Path) -> None:
     _drop_others(layout)
 
 
-def abandon(generation: Path) -> None:
-    """Remove a generation that was never committed (a failed publish)."""
-    shutil.rmtree(generation, ignore_errors=True)
+def abandon(layout: Layout, generation: Path) -> None:
+    """Remove a generation of a failed publish, unless it was already put in force."""
+    if current(layout) != generation:
+        shutil.rmtree(generation, ignore_errors=True)
 
 
 def recover(layout: Layout) -> None:

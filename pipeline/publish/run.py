@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -100,24 +100,45 @@ def input_accounting(layout: Layout) -> list[dict[str, Any]]:
 
 
 def publish_period(layout: Layout) -> dict[str, Any]:
-    generation.recover(layout)
-    new = generation.begin(layout)
+    import duckdb
+
+    try:
+        generation.recover(layout)
+        new = generation.begin(layout)
+    except OSError as error:
+        raise _write_error(layout, error) from error
     try:
         summary = _write(layout, new / "published", new / "restricted")
         modes.seal(new / "published", modes.FILE)
         modes.seal(new / "restricted", modes.SECRET)
         generation.commit(layout, new)
-    except OSError as error:
-        generation.abandon(new)
-        raise PublishWriteError(
-            f"cannot write the publication of {layout.period} under {layout.data}: "
-            f"{error.strerror or error}; the previous publication is unchanged"
-        ) from error
+    except (OSError, duckdb.IOException) as error:
+        generation.abandon(layout, new)
+        raise _write_error(layout, error) from error
     except BaseException:
-        generation.abandon(new)
+        generation.abandon(layout, new)
         raise
     log.info("published %s", layout.published)
     return summary
+
+
+def _write_error(layout: Layout, error: Exception) -> PublishWriteError:
+    """One line: what could not be written, and why (a full disk, a folder not writable)."""
+    if isinstance(error, OSError):
+        reason = error.strerror or str(error)
+    else:  # DuckDB's IO error carries the system's reason in its message
+        reason = next(
+            (
+                r
+                for r in ("No space left on device", "Permission denied", "Read-only file system")
+                if r in str(error)
+            ),
+            "the file system refused a write",
+        )
+    return PublishWriteError(
+        f"cannot write the publication of {layout.period} under {layout.data}: {reason}; "
+        "the previous publication is unchanged"
+    )
 
 
 def _write(layout: Layout, staging: Path, restricted: Path) -> dict[str, Any]:
@@ -129,15 +150,25 @@ def _write(layout: Layout, staging: Path, restricted: Path) -> dict[str, Any]:
         # The workbook is written on a thread of its own beside the tables: most of its time goes
         # to deflating the sheets, on one core, which leaves the other to DuckDB's exports
         # (10 M payroll rows: publish 18.2-18.3 s to 16.5-17.0 s, two runs each).
-        with ThreadPoolExecutor(1, thread_name_prefix="workbook") as pool, con.cursor() as book_con:
-            workbook = pool.submit(write_workbook, book_con, staging, layout.period)
-            outputs = []
-            for name, sql in TABLES.items():
-                outputs += _export(con, sql, staging, name)
-            for name, sql in RESTRICTED.items():
-                copy_csv(con, sql, restricted / f"{name}.csv")
-                con.execute(f"copy ({sql}) to {sql_path(restricted / f'{name}.parquet')} (format parquet)")
-            book = workbook.result()
+        book_con = con.cursor()
+        try:
+            with ThreadPoolExecutor(1, thread_name_prefix="workbook") as pool:
+                workbook = pool.submit(write_workbook, book_con, staging, layout.period)
+                try:
+                    outputs = []
+                    for name, sql in TABLES.items():
+                        outputs += _export(con, sql, staging, name)
+                    for name, sql in RESTRICTED.items():
+                        copy_csv(con, sql, restricted / f"{name}.csv")
+                        parquet = sql_path(restricted / f"{name}.parquet")
+                        con.execute(f"copy ({sql}) to {parquet} (format parquet)")
+                finally:
+                    # An export that failed (a full disk) waits for the workbook: its cursor is
+                    # closed only once the workbook is done with it.
+                    wait([workbook])
+                book = workbook.result()
+        finally:
+            book_con.close()
         outputs.append({"path": book.name, "sha256": sha256_of(book), "rows": None})
         counts = dict(con.execute("select category, count(*) from findings group by 1 order by 1").fetchall())
     finally:

@@ -78,7 +78,11 @@ def _findings(request: Request, period: str, identity: Identity, kind: str) -> R
     checked_period(portal.pubs, period)
     filters = _filters(request)
     table = queries.findings_table(
-        portal.pubs, period, identity.user.scope, filters, followup.current_table(portal.engine)
+        portal.pubs,
+        period,
+        identity.user.scope,
+        filters,
+        followup.current_table(portal.engine, identity.user.scope),
     )
     title = f"Temuan kepatuhan periode {period} ({identity.user.scope.label()})"
     detail = {"filters": filters.as_dict(), "rows": table.num_rows}
@@ -103,7 +107,12 @@ def _workers(request: Request, period: str, identity: Identity, kind: str) -> Re
     if full:
         require_role(identity, "supervisor")
     table = queries.workers_table(
-        portal.pubs, period, identity.user.scope, filters, followup.current_table(portal.engine), full
+        portal.pubs,
+        period,
+        identity.user.scope,
+        filters,
+        followup.current_table(portal.engine, identity.user.scope),
+        full,
     )
     detail = {"filters": filters.as_dict(), "rows": table.num_rows, "full_identity": full}
     if full:
@@ -174,13 +183,17 @@ def referral_pdf(request: Request, period: str, employer_key: str, identity: Api
     checked_period(portal.pubs, period)
     checked_employer_key(employer_key)
     rows = queries.employer_findings(
-        portal.pubs, period, identity.user.scope, employer_key, followup.current_table(portal.engine)
+        portal.pubs,
+        period,
+        identity.user.scope,
+        employer_key,
+        followup.current_table(portal.engine, identity.user.scope),
     )
     if not rows:
         raise HTTPException(404)
     categories = [r["category"] for r in rows]
     workers = queries.employer_workers(portal.pubs, period, employer_key, categories, full=True)
-    log = followup.history(portal.engine, employer_key, categories)
+    log = followup.history(portal.engine, employer_key, categories, identity.user.scope)
     body = referral.build(rows[0], rows, workers, log, period, identity.user.username)
     detail = {"categories": categories, "workers": len(workers)}
     audit.record(
