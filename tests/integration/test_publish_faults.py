@@ -193,4 +193,4 @@ def test_a_real_full_disk_leaves_the_previous_publication(runs, tmp_path: Path) 
         assert fingerprint(data) == old
         assert Layout(data, s.PERIOD).published.is_dir()
     finally:
-        subprocess.run(["umount", str(disk)], check=True)
+        subprocess.run(["umount", "--lazy", str(disk)], check=True)
