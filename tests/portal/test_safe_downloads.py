@@ -46,17 +46,16 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
     shutil.copytree(published / PERIOD, published / MOVED)
     shutil.copytree(restricted / PERIOD, restricted / MOVED)
     con = duckdb.connect()
+    findings = published / MOVED / "findings.parquet"
     for name in ("findings", "workers"):
         path = published / MOVED / f"{name}.parquet"
-        moved = "'62.71' as regency_code, " if name == "findings" else ""
         con.execute(
-            f"copy (select * replace ({moved}'{MOVED}' as period) from read_parquet('{path}')) to '{path}' "
+            f"copy (select * replace ('{MOVED}' as period) from read_parquet('{path}')) to '{path}' "
             "(format parquet)"
         )
+    moved = f"if(employer_key = '{KARAWANG_KEY}', '62.71', regency_code) as regency_code"
     con.execute(
-        f"copy (select * replace (if(employer_key = '{KARAWANG_KEY}', '62.71', regency_code) as regency_code) "
-        f"from read_parquet('{published / MOVED / 'findings.parquet'}')) "
-        f"to '{published / MOVED / 'findings.parquet'}' (format parquet)"
+        f"copy (select * replace ({moved}) from read_parquet('{findings}')) to '{findings}' (format parquet)"
     )
     db_url = f"sqlite:///{tmp_path_factory.mktemp('safe-portal-db') / 'portal.db'}"
     seed_users(db_url)
