@@ -99,8 +99,8 @@ def record(engine: Engine, change: Change, recorded_by: str) -> None:
 
 
 def history(engine: Engine, employer_key: str, categories: list[str], scope: Scope) -> list[dict]:
-    """The employer's follow-up events, newest first; the note and officer of an event written by
-    a branch outside `scope` are left out (`hidden`)."""
+    """The employer's follow-up events, newest first; the note, officer and recording user of an
+    event written by a branch outside `scope` are left out (`hidden`)."""
     fe = db.followup_events
     query = (
         select(fe)
@@ -112,7 +112,7 @@ def history(engine: Engine, employer_key: str, categories: list[str], scope: Sco
     for event in events:
         event["hidden"] = not note_visible(scope, event["regency_code"])
         if event["hidden"]:
-            event.update(note=None, officer=None)
+            event.update(note=None, officer=None, recorded_by="-")
     return events
 
 
