@@ -196,12 +196,13 @@ def test_a_note_stays_with_the_branch_that_wrote_it(as_user) -> None:  # noqa: A
 
 def test_a_note_of_a_hidden_employer_stays_hidden(as_user) -> None:  # noqa: ANN001
     """The analis of 62 never gets the Karawang employer of 2026-10, nor its note, by any route."""
+    follow_up(as_user("sup3215"), PERIOD, KARAWANG_KEY, NOTE_3215, "Petugas Karawang")
     analis = as_user("ana62")
     assert analis.get(f"/periods/{PERIOD}/employers/{KARAWANG_KEY}").status_code == 404
-    for url in (f"/api/periods/{PERIOD}/findings.csv", f"/api/periods/{PERIOD}/findings.xlsx"):
-        body = analis.get(url)
-        text = body.text if body.content[:2] != b"PK" else body.content.decode("latin-1")
-        assert NOTE_3215 not in text
+    assert NOTE_3215 not in analis.get(f"/api/periods/{PERIOD}/findings.csv").text
+    book = xlsx(analis.get(f"/api/periods/{PERIOD}/findings.xlsx"))
+    cells = [str(c.value) for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
+    assert "Satu Jaya" in " ".join(cells) and NOTE_3215 not in cells
 
 
 def test_workers_and_coverage_csv_stay_spreadsheet_safe(as_user, tmp_path: Path) -> None:  # noqa: ANN001
@@ -210,3 +211,25 @@ def test_workers_and_coverage_csv_stay_spreadsheet_safe(as_user, tmp_path: Path)
         for row in csv_cells(admin.get(url).text):
             for value in row.values():
                 assert not value.startswith(("=", "+", "@", "\t", "\r")), (url, value)
+
+
+def test_a_database_from_before_note_regencies_gains_the_column(tmp_path: Path) -> None:
+    """Notes recorded before regencies were kept have none: only admins see them."""
+    import sqlite3
+
+    from pipeline.portal import db, followup
+    from pipeline.portal.scope import Scope
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    db.connect(url).dispose()
+    with sqlite3.connect(tmp_path / "old.db") as con:
+        for table in ("portal_followup_events", "portal_followup_current"):
+            con.execute(f"alter table {table} drop column regency_code")
+        con.execute(
+            "insert into portal_followup_current (employer_key, category, stage, stage_date, officer, note, "
+            "event_id) values ('1', 'PWBD', 'SP1', '2026-11-02', 'lama', 'catatan lama', 1)"
+        )
+    engine = db.connect(url)
+    assert followup.current_table(engine, Scope.everything())["followup_note"].to_pylist() == ["catatan lama"]
+    assert followup.current_table(engine, Scope.of(("62",)))["followup_note"].to_pylist() == [None]
+    engine.dispose()
