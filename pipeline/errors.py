@@ -11,3 +11,8 @@ class MissingRegistryError(RekonError):
 
 class UnreadableFileError(Exception):
     """A landing file that cannot be read at all; it is quarantined whole."""
+
+
+class PublishWriteError(RekonError):
+    """The publication could not be written (a full disk, an unwritable folder); the previous
+    publication stays in force and nothing of the new one is left."""

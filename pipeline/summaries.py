@@ -14,7 +14,9 @@ from typing import Any
 from pipeline.db import sql_path
 from pipeline.errors import RekonError
 from pipeline.layout import Layout
+from pipeline.publish import modes
 from pipeline.publish.swap import recover, staging_dir, swap_into_place
+from pipeline.spreadsheet import copy_csv
 
 BRANCH_COLUMNS = (
     "priority, category, status, employer_key, employer_name, npp, regency_code, regency_name, "
@@ -45,7 +47,7 @@ def write_branch_summaries(layout: Layout) -> dict[str, Any]:
     if not findings.exists():
         raise RekonError(f"{layout.period} has no publication to summarise: {findings} is missing")
     target = summaries_dir(layout)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    modes.folder(target.parent)
     recover(target)
     staging = staging_dir(target)
     con = duckdb.connect()
@@ -53,20 +55,19 @@ def write_branch_summaries(layout: Layout) -> dict[str, Any]:
         con.execute(f"create view findings as select * from read_parquet({sql_path(findings)})")
         branches = con.execute(INDEX_SQL).fetchall()
         columns = [d[0] for d in con.description]
-        con.execute(
-            f"copy (select '{layout.period}' as period, * from ({INDEX_SQL})) "
-            f"to {sql_path(staging / 'branches.csv')} (format csv, header true)"
-        )
+        copy_csv(con, f"select '{layout.period}' as period, * from ({INDEX_SQL})", staging / "branches.csv")
         for row in branches:
             code = row[0]
             if not code.replace("-", "").replace("_", "").isalnum():
                 raise RekonError(f"branch code {code!r} cannot be a file name")
-            con.execute(
-                f"copy (select {BRANCH_COLUMNS} from findings where branch_code = '{code}' "
-                f"order by priority) to {sql_path(staging / (code + '.csv'))} (format csv, header true)"
+            copy_csv(
+                con,
+                f"select {BRANCH_COLUMNS} from findings where branch_code = '{code}' order by priority",
+                staging / f"{code}.csv",
             )
     finally:
         con.close()
+    modes.seal(staging)
     swap_into_place(staging, target)
     listed = [dict(zip(columns, row, strict=True)) for row in branches]
     for entry in listed:

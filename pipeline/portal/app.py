@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from starlette.responses import PlainTextResponse, Response
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from pipeline.portal import case_tables, errors
 from pipeline.portal.config import Settings
@@ -56,4 +57,7 @@ def create_app(settings: Settings) -> FastAPI:
         return PlainTextResponse("ok\n")
 
     app.add_middleware(SecurityHeaders, hsts=settings.cookie_secure)
+    if settings.trusted_proxies:
+        # Outermost: every route, the login throttle and the audit log see the client's address.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     return app

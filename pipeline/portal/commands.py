@@ -43,14 +43,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     print(f"Rekon portal on http://{args.host}:{args.port}/ (data {args.data})", flush=True)
-    # Behind a TLS reverse proxy on the same host, X-Forwarded-For from 127.0.0.1 gives the real
-    # client address to the login throttle and the audit log.
+    # Forwarded headers are read by the app, from the proxies of REKON_PORTAL_TRUSTED_PROXIES
+    # only (create_app); uvicorn's own reading would trust 127.0.0.1, where anyone on the host
+    # can connect and send an X-Forwarded-For of their choosing.
     uvicorn.run(
         create_app(settings),
         host=args.host,
         port=args.port,
-        proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
+        proxy_headers=False,
         server_header=False,
         log_level="info",
     )

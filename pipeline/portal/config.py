@@ -26,6 +26,11 @@ class Settings:
     # A script using HTTP Basic sends its password on every request; argon2 is slow on purpose, so
     # a verified password is remembered (as a keyed hash) for this long.
     basic_auth_cache_seconds: float = 300.0
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For and X-Forwarded-Proto are
+    # believed: the client address of the login throttle and the audit log is the first address
+    # from the right of X-Forwarded-For that is not one of them. None (the default): the address
+    # of the connection itself, whatever headers a request carries.
+    trusted_proxies: tuple[str, ...] = ()
 
 
 def default_db_url(data_dir: Path) -> str:
@@ -34,11 +39,24 @@ def default_db_url(data_dir: Path) -> str:
 
 def settings_from_env(data_dir: Path, **overrides: object) -> Settings:
     """Settings for `rekon serve`: REKON_PORTAL_DB (an SQLAlchemy URL such as
-    `postgresql+psycopg://rekon@db/rekon`) and REKON_PORTAL_INSECURE_COOKIES=1 for plain HTTP."""
+    `postgresql+psycopg://rekon@db/rekon`), REKON_PORTAL_INSECURE_COOKIES=1 for plain HTTP and
+    REKON_PORTAL_TRUSTED_PROXIES (comma-separated addresses or networks, e.g. `127.0.0.1` for a
+    reverse proxy on the same host)."""
     values: dict[str, object] = {
         "data_dir": data_dir,
         "db_url": os.environ.get("REKON_PORTAL_DB") or default_db_url(data_dir),
         "cookie_secure": os.environ.get("REKON_PORTAL_INSECURE_COOKIES", "") not in ("1", "true", "yes"),
+        "trusted_proxies": parse_proxies(os.environ.get("REKON_PORTAL_TRUSTED_PROXIES", "")),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
+
+
+def parse_proxies(value: str) -> tuple[str, ...]:
+    """`10.0.0.5, 10.1.0.0/16` -> the addresses and networks, each checked (ValueError if not one)."""
+    import ipaddress
+
+    proxies = tuple(p.strip() for p in value.split(",") if p.strip())
+    for proxy in proxies:
+        ipaddress.ip_network(proxy, strict=False)
+    return proxies

@@ -65,6 +65,8 @@ followup_events = Table(
     Column("officer", String(100), nullable=False),
     Column("note", Text, nullable=False, default=""),
     Column("period", String(7), nullable=False),
+    # The employer's regency in the period the note was written: the note is its branch's.
+    Column("regency_code", String(8), nullable=True),
     Column("recorded_by", String(64), nullable=False),
     Column("recorded_at", DateTime, nullable=False),
     Index("ix_followup_events_employer", "employer_key", "category"),
@@ -81,6 +83,7 @@ followup_current = Table(
     Column("stage_date", Date, nullable=False),
     Column("officer", String(100), nullable=False),
     Column("note", Text, nullable=False, default=""),
+    Column("regency_code", String(8), nullable=True),
     Column("event_id", Integer, nullable=False),
 )
 
@@ -124,7 +127,23 @@ def connect(url: str) -> Engine:
     else:
         engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
     metadata.create_all(engine, checkfirst=True)
+    _add_missing_columns(engine)
     return engine
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Columns added to a table after its creation (nullable ones only), added to an existing
+    database: `regency_code` of the follow-up tables."""
+    from sqlalchemy import inspect, text
+
+    existing = inspect(engine)
+    for table in metadata.sorted_tables:
+        present = {c["name"] for c in existing.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in present and column.nullable:
+                kind = column.type.compile(dialect=engine.dialect)
+                with write(engine) as con:
+                    con.execute(text(f'alter table {table.name} add column "{column.name}" {kind}'))
 
 
 _sqlite_writes = threading.Lock()

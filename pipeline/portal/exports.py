@@ -13,14 +13,16 @@ from pipeline.db import sql_name
 
 def to_csv(table: pa.Table) -> bytes:
     """DuckDB writes the CSV, so a download reads exactly like the published files (quotes only
-    where needed, `4000000.0`); it can only write to a file, hence the private temp folder."""
+    where needed, `4000000.0`, formula starts escaped); it can only write to a file, hence the
+    private temp folder."""
     from pipeline.portal.queries import duck
+    from pipeline.spreadsheet import copy_csv
 
     with tempfile.TemporaryDirectory(prefix="rekon-portal-") as folder:
         path = Path(folder) / "export.csv"
         with duck() as con:
             con.register("export", table)
-            con.execute(f"copy export to '{path}' (format csv, header true, delimiter ',')")
+            copy_csv(con, "select * from export", path)
         return path.read_bytes()
 
 
@@ -65,7 +67,7 @@ def _write_frame(
     rows, a placeholder row styled as each kind of column will be."""
     import xlsxwriter
 
-    from pipeline.publish.workbook import printable
+    from pipeline.publish.workbook import printable, write_text, write_texts
 
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     bold = book.add_format({"bold": True})
@@ -73,13 +75,13 @@ def _write_frame(
         "number": book.add_format({"num_format": "#,##0"}),
         "date": book.add_format({"num_format": "yyyy-mm-dd"}),
     }
-    worksheet = book.add_worksheet(sheet[:31])
+    worksheet = book.add_worksheet(sheet_name(sheet))
     for column, width in enumerate(_widths(table, kinds)):
         worksheet.set_column(column, column, width)
     worksheet.freeze_panes(FIRST_ROW - 1, 0)
     printable(worksheet, header_rows=FIRST_ROW - 1)
-    worksheet.write(0, 0, title, bold)
-    worksheet.write_row(1, 0, table.column_names, bold)
+    write_text(worksheet, 0, 0, title, bold)
+    write_texts(worksheet, 1, table.column_names, bold)
     worksheet.autofilter(FIRST_ROW - 2, 0, FIRST_ROW - 2 + max(table.num_rows, 1), len(kinds) - 1)
     for column, kind in enumerate(kinds if table.num_rows else []):
         name = table.column_names[column]
@@ -92,6 +94,13 @@ def _write_frame(
         else:
             worksheet.write_number(FIRST_ROW - 1, column, 0, formats[kind])
     book.close()
+
+
+def sheet_name(name: str) -> str:
+    """A name Excel accepts for a sheet: none of `[]:*?/\\`, no leading or trailing `'`, at most
+    31 characters, not empty."""
+    cleaned = "".join("_" if c in "[]:*?/\\" else c for c in name).strip("'")[:31]
+    return cleaned or "Data"
 
 
 # Column widths, in characters: text as wide as its longest value (up to WIDEST; evidence runs

@@ -13,6 +13,7 @@ import pyarrow as pa
 from sqlalchemy import Engine, delete, insert, select
 
 from pipeline.portal import db
+from pipeline.portal.scope import Scope
 
 STAGES = ("BARU", "SP1", "SP2", "TMP2T", "RUJUK_KEJAKSAAN", "SELESAI")
 STAGE_LABELS = {
@@ -36,6 +37,7 @@ class Change:
     officer: str
     note: str
     period: str
+    regency_code: str | None = None  # the employer's, in `period`
 
 
 def check_change(change: Change, current_stage: str, may_go_back: bool) -> None:
@@ -75,6 +77,7 @@ def record(engine: Engine, change: Change, recorded_by: str) -> None:
                 officer=change.officer.strip(),
                 note=change.note.strip(),
                 period=change.period,
+                regency_code=change.regency_code,
                 recorded_by=recorded_by,
                 recorded_at=db.utcnow(),
             )
@@ -91,12 +94,15 @@ def record(engine: Engine, change: Change, recorded_by: str) -> None:
                 stage_date=change.stage_date,
                 officer=change.officer.strip(),
                 note=change.note.strip(),
+                regency_code=change.regency_code,
                 event_id=event_id,
             )
         )
 
 
-def history(engine: Engine, employer_key: str, categories: list[str]) -> list[dict]:
+def history(engine: Engine, employer_key: str, categories: list[str], scope: Scope) -> list[dict]:
+    """The employer's follow-up events, newest first; the note, officer and recording user of an
+    event written by a branch outside `scope` are left out (`hidden`)."""
     fe = db.followup_events
     query = (
         select(fe)
@@ -104,7 +110,18 @@ def history(engine: Engine, employer_key: str, categories: list[str]) -> list[di
         .order_by(fe.c.recorded_at.desc(), fe.c.id.desc())
     )
     with engine.connect() as con:
-        return [dict(r._mapping) for r in con.execute(query)]
+        events = [dict(r._mapping) for r in con.execute(query)]
+    for event in events:
+        event["hidden"] = not note_visible(scope, event["regency_code"])
+        if event["hidden"]:
+            event.update(note=None, officer=None, recorded_by="-")
+    return events
+
+
+def note_visible(scope: Scope, regency_code: str | None) -> bool:
+    """A note (and its officer's name) is its branch's: visible to those who see the regency the
+    employer was in when it was written. A note from before regencies were recorded: admins only."""
+    return scope.covers(regency_code)
 
 
 CURRENT_SCHEMA = pa.schema(
@@ -119,15 +136,28 @@ CURRENT_SCHEMA = pa.schema(
 )
 
 
-def current_table(engine: Engine) -> pa.Table:
-    """Every current stage as an Arrow table, for DuckDB to join onto the published findings."""
+def current_table(engine: Engine, scope: Scope) -> pa.Table:
+    """Every current stage as an Arrow table, for DuckDB to join onto the published findings;
+    the note and officer only where `scope` may see them (note_visible)."""
     fc = db.followup_current
     with engine.connect() as con:
         rows = con.execute(
-            select(fc.c.employer_key, fc.c.category, fc.c.stage, fc.c.stage_date, fc.c.officer, fc.c.note)
+            select(
+                fc.c.employer_key,
+                fc.c.category,
+                fc.c.stage,
+                fc.c.stage_date,
+                fc.c.officer,
+                fc.c.note,
+                fc.c.regency_code,
+            )
         ).all()
     if not rows:
         # empty_table(): building an empty string array through pa.array costs ~60 ms in pyarrow 26.
         return CURRENT_SCHEMA.empty_table()
     names = CURRENT_SCHEMA.names
-    return pa.Table.from_pylist([dict(zip(names, r, strict=True)) for r in rows], schema=CURRENT_SCHEMA)
+    shown = [
+        (*r[:4], *(r[4:6] if note_visible(scope, r[6]) else (None, None)))  # officer, note
+        for r in rows
+    ]
+    return pa.Table.from_pylist([dict(zip(names, r, strict=True)) for r in shown], schema=CURRENT_SCHEMA)

@@ -45,8 +45,11 @@ class Publications:
         return self.root / period / "quality.html"
 
     def restricted_workers(self, period: str) -> Path:
+        """The workers with their full NIKs: the Parquet file (raw values; the CSV beside it is
+        for people, spreadsheet-safe), or the CSV alone of a publication from before it."""
         assert PERIOD.match(period), period
-        return self.data_dir / "restricted" / period / "workers_full.csv"
+        parquet = self.data_dir / "restricted" / period / "workers_full.parquet"
+        return parquet if parquet.is_file() else parquet.with_suffix(".csv")
 
     def manifest(self, period: str) -> dict[str, Any]:
         path = self.root / period / "manifest.json"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -100,8 +101,7 @@ def workers_table(
     """Workers of the findings that pass the filters; `full` reads the restricted file with NIKs."""
     sql, params = _filtered_findings(pubs, period, scope, filters, "f.category, f.employer_key")
     if full:
-        source = "read_csv($workers, header = true, all_varchar = true)"
-        identity = "w.nik"
+        source, identity = restricted_source(pubs.restricted_workers(period)), "w.nik"
         params["workers"] = str(pubs.restricted_workers(period))
     else:
         source = "read_parquet($workers)"
@@ -117,6 +117,13 @@ def workers_table(
                 order by w.category, w.employer_key, {identity}""",
             params=params,
         ).to_arrow_table()
+
+
+def restricted_source(path: Path) -> str:
+    """The table function reading the restricted workers file at `$workers`."""
+    if path.suffix == ".parquet":
+        return "read_parquet($workers)"
+    return "read_csv($workers, header = true, all_varchar = true)"
 
 
 def coverage_rows(pubs: Publications, period: str, scope: Scope) -> list[dict[str, Any]]:
@@ -257,8 +264,8 @@ def employer_workers(
 ) -> list[dict[str, Any]]:
     """Workers behind the employer's findings; the caller passes only categories in scope."""
     if full:
-        source, identity = "read_csv($workers, header = true, all_varchar = true)", "nik"
         path = pubs.restricted_workers(period)
+        source, identity = restricted_source(path), "nik"
     else:
         source, identity = "read_parquet($workers)", "nik_masked"
         path = pubs.table(period, "workers")

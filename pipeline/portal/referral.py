@@ -169,8 +169,8 @@ def build(
                         t(e["stage_date"]),
                         t(e["category"]),
                         t(STAGE_LABELS.get(e["stage"], e["stage"])),
-                        t(e["officer"]),
-                        t(e.get("note")),
+                        t(e["officer"] or "-"),
+                        t("(catatan kantor cabang lain)" if e.get("hidden") else e.get("note")),
                     ]
                 )
     else:

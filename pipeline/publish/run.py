@@ -1,21 +1,29 @@
 """Write the published tables (CSV + Parquet), the restricted worker file, the workbook and
-`manifest.json` for a period, then swap them into `<data>/published/<period>/`."""
+`manifest.json` for a period into a new generation, then put it in force in one step
+(generation.py): `<data>/published/<period>/` and `<data>/restricted/<period>/` change together.
+
+Files are 0640 (the restricted ones, with full NIKs, 0600) and folders 0750 whatever the umask.
+A write that fails (a full disk, an unwritable folder) raises PublishWriteError and leaves the
+previous publication in force, nothing of the new one behind."""
 
 from __future__ import annotations
 
 import json
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import os
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
 import pipeline
 from pipeline.contract import SOURCES
 from pipeline.db import connect, sha256_of, sql_path
+from pipeline.errors import PublishWriteError
 from pipeline.layout import Layout
-from pipeline.publish.swap import recover, staging_dir, swap_into_place
+from pipeline.publish import generation, modes
 from pipeline.publish.workbook import write_workbook
 from pipeline.quality.report import docs_links, write_quality_report
+from pipeline.spreadsheet import copy_csv
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +51,8 @@ TABLES = {
         from quarantine order by source, file, row_number nulls first, reason""",
 }
 
-# Full identities go only to those entitled (UU 27/2022): outside the published folder.
+# Full identities go only to those entitled (UU 27/2022): outside the published folder. The CSV is
+# for people (spreadsheet-safe), the Parquet for the portal (the raw values).
 RESTRICTED = {
     "workers_full": """
         select period, category, employer_key, nik, full_name, gross_wage, reported_wage, matched_by
@@ -53,9 +62,10 @@ RESTRICTED = {
 
 def _export(con, sql: str, folder: Path, name: str) -> list[dict[str, Any]]:
     outputs = []
-    for suffix, options in (("csv", "format csv, header true, delimiter ','"), ("parquet", "format parquet")):
-        path = folder / f"{name}.{suffix}"
-        con.execute(f"copy ({sql}) to {sql_path(path)} ({options})")
+    csv, parquet = folder / f"{name}.csv", folder / f"{name}.parquet"
+    copy_csv(con, sql, csv)
+    con.execute(f"copy ({sql}) to {sql_path(parquet)} (format parquet)")
+    for path in (csv, parquet):
         outputs.append({"path": path.name, "sha256": sha256_of(path)})
     rows = con.execute(f"select count(*) from ({sql})").fetchall()[0][0]
     for output in outputs:
@@ -90,27 +100,75 @@ def input_accounting(layout: Layout) -> list[dict[str, Any]]:
 
 
 def publish_period(layout: Layout) -> dict[str, Any]:
-    target = layout.published
-    target.parent.mkdir(parents=True, exist_ok=True)
-    recover(target)
-    staging = staging_dir(target)
-    restricted = layout.data / "restricted" / layout.period
-    restricted.mkdir(parents=True, exist_ok=True)
+    import duckdb
 
+    try:
+        generation.recover(layout)
+        new = generation.begin(layout)
+    except OSError as error:
+        raise _write_error(layout, error) from error
+    try:
+        summary = _write(layout, new / "published", new / "restricted")
+        modes.seal(new / "published", modes.FILE)
+        modes.seal(new / "restricted", modes.SECRET)
+        generation.commit(layout, new)
+    except (OSError, duckdb.IOException) as error:
+        generation.abandon(layout, new)
+        raise _write_error(layout, error) from error
+    except BaseException:
+        generation.abandon(layout, new)
+        raise
+    log.info("published %s", layout.published)
+    return summary
+
+
+def _write_error(layout: Layout, error: Exception) -> PublishWriteError:
+    """One line: what could not be written, and why (a full disk, a folder not writable)."""
+    if isinstance(error, OSError):
+        reason = error.strerror or str(error)
+    else:  # DuckDB's IO error carries the system's reason in its message
+        reason = next(
+            (
+                r
+                for r in ("No space left on device", "Permission denied", "Read-only file system")
+                if r in str(error)
+            ),
+            "the file system refused a write",
+        )
+    return PublishWriteError(
+        f"cannot write the publication of {layout.period} under {layout.data}: {reason}; "
+        "the previous publication is unchanged"
+    )
+
+
+def _write(layout: Layout, staging: Path, restricted: Path) -> dict[str, Any]:
+    """Write the publication into `staging` and its restricted files into `restricted`; the
+    summary's paths are the documented ones."""
+    target = layout.published
     con = connect(layout.warehouse, read_only=True)
     try:
         # The workbook is written on a thread of its own beside the tables: most of its time goes
         # to deflating the sheets, on one core, which leaves the other to DuckDB's exports
         # (10 M payroll rows: publish 18.2-18.3 s to 16.5-17.0 s, two runs each).
-        with ThreadPoolExecutor(1, thread_name_prefix="workbook") as pool, con.cursor() as book_con:
-            workbook = pool.submit(write_workbook, book_con, staging, layout.period)
-            outputs = []
-            for name, sql in TABLES.items():
-                outputs += _export(con, sql, staging, name)
-            for name, sql in RESTRICTED.items():
-                full = sql_path(restricted / f"{name}.csv")
-                con.execute(f"copy ({sql}) to {full} (format csv, header true)")
-            book = workbook.result()
+        book_con = con.cursor()
+        try:
+            with ThreadPoolExecutor(1, thread_name_prefix="workbook") as pool:
+                workbook = pool.submit(write_workbook, book_con, staging, layout.period)
+                try:
+                    outputs = []
+                    for name, sql in TABLES.items():
+                        outputs += _export(con, sql, staging, name)
+                    for name, sql in RESTRICTED.items():
+                        copy_csv(con, sql, restricted / f"{name}.csv")
+                        parquet = sql_path(restricted / f"{name}.parquet")
+                        con.execute(f"copy ({sql}) to {parquet} (format parquet)")
+                finally:
+                    # An export that failed (a full disk) waits for the workbook: its cursor is
+                    # closed only once the workbook is done with it.
+                    wait([workbook])
+                book = workbook.result()
+        finally:
+            book_con.close()
         outputs.append({"path": book.name, "sha256": sha256_of(book), "rows": None})
         counts = dict(con.execute("select category, count(*) from findings group by 1 order by 1").fetchall())
     finally:
@@ -129,12 +187,12 @@ def publish_period(layout: Layout) -> dict[str, Any]:
         "data_docs": data_docs,
     }
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-    swap_into_place(staging, target)
-    log.info("published %s", target)
     return {
         "published": str(target),
         "quality_report": str(target / quality.name),
-        "data_docs": {s: str((target / link).resolve()) for s, link in data_docs.items()},
+        # normpath, not resolve: the publication's path is a link, and its relative links are
+        # meant from where it is documented to be
+        "data_docs": {s: os.path.normpath(target / link) for s, link in data_docs.items()},
         "findings": counts,
         "rows_received": sum(i["rows_received"] for i in inputs),
         "rows_quarantined": sum(i["rows_quarantined"] for i in inputs),

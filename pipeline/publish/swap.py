@@ -7,12 +7,13 @@ import shutil
 import uuid
 from pathlib import Path
 
+from pipeline.publish import modes
+
 
 def staging_dir(target: Path) -> Path:
     """A fresh folder beside `target` on the same file system, where the new version is written."""
     path = target.parent / f".{target.name}.staging-{uuid.uuid4().hex[:8]}"
-    path.mkdir(parents=True)
-    return path
+    return modes.folder(path)
 
 
 def recover(target: Path) -> None:

@@ -206,7 +206,7 @@ def _new_sheet(book, name: str, sheet: Sheet, formats):
     worksheet.freeze_panes(1, 0)
     worksheet.set_row(0, HEADER_HEIGHT)
     printable(worksheet)
-    worksheet.write_row(0, 0, [c.header for c in sheet.columns], formats["header"])
+    write_texts(worksheet, 0, [c.header for c in sheet.columns], formats["header"])
     return worksheet
 
 
@@ -274,6 +274,19 @@ class _Table:
         return self._cursor
 
 
+def write_text(worksheet, row: int, column: int, value: str | None, cell_format=None) -> None:
+    """A text cell, never a formula or a number whatever the text (xlsxwriter's `write` would
+    take `=...` for a formula); nothing for None."""
+    if value is not None:
+        worksheet.write_string(row, column, value, cell_format)
+
+
+def write_texts(worksheet, row: int, values: list[str], cell_format=None) -> None:
+    """A row of text cells from the first column on (headers)."""
+    for column, value in enumerate(values):
+        write_text(worksheet, row, column, value, cell_format)
+
+
 def printable(worksheet, header_rows: int = 1) -> None:
     """Printed (or exported to PDF) one A4 page wide, landscape, the first `header_rows` rows
     repeated on every page."""
@@ -287,22 +300,18 @@ def _write_summary(book, sheet, con, period: str, formats, notes: list[str]) -> 
     printable(sheet)
     sheet.set_column(0, 0, 34)
     sheet.set_column(1, 3, 20)
-    sheet.write(0, 0, f"Rekon: ringkasan kepatuhan periode {period}", formats["title"])
+    sheet.write_string(0, 0, f"Rekon: ringkasan kepatuhan periode {period}", formats["title"])
     sheet.set_row(2, HEADER_HEIGHT)
-    sheet.write_row(
-        2,
-        0,
-        ["Kategori", "Pemberi kerja", "Pekerja terdampak", "Perkiraan iuran per bulan"],
-        formats["header"],
-    )
+    headers = ["Kategori", "Pemberi kerja", "Pekerja terdampak", "Perkiraan iuran per bulan"]
+    write_texts(sheet, 2, headers, formats["header"])
     rows = con.execute(BY_CATEGORY_SQL).fetchall()
     for i, (category, employers, workers, contribution) in enumerate(rows, start=3):
-        sheet.write(i, 0, category)
+        sheet.write_string(i, 0, category)
         sheet.write_number(i, 1, employers, formats[COUNT])
         sheet.write_number(i, 2, workers or 0, formats[COUNT])
         sheet.write_number(i, 3, contribution or 0, formats[RUPIAH])
     total_row = 3 + len(rows)
-    sheet.write(total_row, 0, "Jumlah", formats["header"])
+    sheet.write_string(total_row, 0, "Jumlah", formats["header"])
     for column, kind in ((1, COUNT), (2, COUNT), (3, RUPIAH)):
         letter = "ABCD"[column]
         sheet.write_formula(
@@ -327,24 +336,20 @@ def _write_summary(book, sheet, con, period: str, formats, notes: list[str]) -> 
         sheet.insert_chart(2, 5, chart, {"x_scale": 1.2, "y_scale": 1.1})
 
     start = total_row + 3
-    sheet.write(start - 1, 0, "Menurut kantor cabang", formats["title"])
+    sheet.write_string(start - 1, 0, "Menurut kantor cabang", formats["title"])
     sheet.set_row(start, HEADER_HEIGHT)
-    sheet.write_row(
-        start,
-        0,
-        ["Kantor cabang", "Kategori", "Pemberi kerja", "Perkiraan iuran per bulan"],
-        formats["header"],
-    )
+    headers = ["Kantor cabang", "Kategori", "Pemberi kerja", "Perkiraan iuran per bulan"]
+    write_texts(sheet, start, headers, formats["header"])
     for i, (branch, category, employers, contribution) in enumerate(
         con.execute(BY_BRANCH_SQL).fetchall(), start=start + 1
     ):
-        sheet.write(i, 0, branch)
-        sheet.write(i, 1, category)
+        write_text(sheet, i, 0, branch)
+        sheet.write_string(i, 1, category)
         sheet.write_number(i, 2, employers, formats[COUNT])
         sheet.write_number(i, 3, contribution or 0, formats[RUPIAH])
         start = i
     for i, note in enumerate(notes, start=start + 2):
-        sheet.write(i, 0, note)
+        sheet.write_string(i, 0, note)
 
 
 def _coverage_chart(book, rows: int) -> None:

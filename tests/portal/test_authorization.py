@@ -53,7 +53,11 @@ GET_URLS = [
     f"/api/periods/{P}/workers.csv",
     f"/api/periods/{P}/workers.csv?cari={K}",
     f"/api/periods/{P}/workers.csv?identitas=lengkap",
+    f"/api/periods/{P}/workers.xlsx",
+    f"/api/periods/{P}/workers.xlsx?cari={K}",
+    f"/api/periods/{P}/workers.xlsx?identitas=lengkap",
     f"/api/periods/{P}/coverage.csv",
+    f"/api/periods/{P}/coverage.xlsx",
     f"/api/periods/{P}/employers/{K}/referral.pdf",
     f"/api/periods/{P}/employers/{KEY_62}/referral.pdf",
     "/admin/users",
@@ -80,6 +84,7 @@ GET_URLS = [
     "/api/letters/1.pdf",
     "/api/letters/1.docx",
     f"/api/kasus/{K}/PWBD/riwayat.xlsx",
+    "/api/audit.xlsx",
 ]
 POST_URLS = [
     (

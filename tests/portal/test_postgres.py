@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, text
 from pipeline.portal import audit, followup
 from pipeline.portal.app import create_app
 from pipeline.portal.db import connect
+from pipeline.portal.scope import Scope
 from tests.portal.conftest import client_for, csrf_of, login, make_settings, seed_users
 from tests.portal.fixture_data import KEY_62, PERIOD
 
@@ -55,7 +56,7 @@ def test_portal_runs_on_postgres(portal_data, pg_url: str) -> None:  # noqa: ANN
     )
     assert response.status_code == 303
     assert followup.current_stage(engine, KEY_62, "PDS_TK") == "SP2"
-    assert followup.current_table(engine).num_rows == 1
+    assert followup.current_table(engine, Scope.everything()).num_rows == 1
     csv = client.get(f"/api/periods/{PERIOD}/findings.csv?tahap=SP2").text.splitlines()
     assert len(csv) == 2 and csv[1].endswith("SP2,2026-11-03,Rina,surat kedua")
     actions = [e["action"] for e in audit.entries(engine, audit.AuditQuery(username="sup62"))]
@@ -65,3 +66,21 @@ def test_portal_runs_on_postgres(portal_data, pg_url: str) -> None:  # noqa: ANN
             con.execute(text("select tablename from pg_tables where schemaname = current_schema()")).scalars()
         )
     assert {"portal_users", "portal_sessions", "portal_followup_events", "portal_audit_log"} <= tables
+
+
+def test_a_database_from_before_note_regencies_gains_the_column(pg_url: str) -> None:
+    connect(pg_url).dispose()
+    admin = create_engine(pg_url)
+    with admin.begin() as con:
+        for table in ("portal_followup_events", "portal_followup_current"):
+            con.execute(text(f"alter table {table} drop column regency_code"))
+    connect(pg_url).dispose()
+    with admin.connect() as con:
+        columns = con.execute(
+            text(
+                "select table_name from information_schema.columns where column_name = 'regency_code' "
+                "and table_schema = current_schema()"
+            )
+        ).scalars()
+        assert set(columns) == {"portal_followup_events", "portal_followup_current"}
+    admin.dispose()

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
-from pipeline.portal import audit, exports, users
+from pipeline.portal import audit, users
 from pipeline.portal.auth import Identity, api_identity, client_ip, page_identity, require_csrf, require_role
 from pipeline.portal.context import portal_of
 from pipeline.portal.render import page
@@ -97,9 +97,10 @@ def audit_page(request: Request, identity: Annotated[Identity, Depends(page_admi
     return page(request, "audit.html", context)
 
 
-@router.get("/api/audit.csv")
-def audit_csv(request: Request, identity: Annotated[Identity, Depends(api_admin)]) -> Response:
+def _audit_download(request: Request, identity: Identity, kind: str) -> Response:
     import pyarrow as pa
+
+    from pipeline.portal.routes.api import table_download
 
     portal = portal_of(request)
     query = _audit_query(request)
@@ -108,16 +109,15 @@ def audit_csv(request: Request, identity: Annotated[Identity, Depends(api_admin)
     table = pa.table(
         {c: pa.array([str(r[c]) if r[c] is not None else None for r in rows], pa.string()) for c in columns}
     )
-    audit.record(
-        portal.engine,
-        "download",
-        identity.user.username,
-        client_ip(request),
-        "audit.csv",
-        {"filters": {k: str(v) for k, v in vars(query).items() if v}, "rows": len(rows)},
-    )
-    return Response(
-        exports.to_csv(table),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
-    )
+    detail = {"filters": {k: str(v) for k, v in vars(query).items() if v}, "rows": len(rows)}
+    return table_download(portal, request, identity, table, kind, "audit", "Audit", "Log audit", detail)
+
+
+@router.get("/api/audit.csv")
+def audit_csv(request: Request, identity: Annotated[Identity, Depends(api_admin)]) -> Response:
+    return _audit_download(request, identity, "csv")
+
+
+@router.get("/api/audit.xlsx")
+def audit_xlsx(request: Request, identity: Annotated[Identity, Depends(api_admin)]) -> Response:
+    return _audit_download(request, identity, "xlsx")

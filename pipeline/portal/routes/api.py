@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import pyarrow as pa
 from fastapi import APIRouter, Depends, HTTPException, Request
 from starlette.responses import JSONResponse, Response
 
@@ -51,37 +52,54 @@ def periods(request: Request, identity: ApiUser) -> Response:
     return JSONResponse([{"period": p, "findings": counts.get(p, {}).get("findings", 0)} for p in names])
 
 
-@router.get("/periods/{period}/findings.csv")
-def findings_csv(request: Request, period: str, identity: ApiUser) -> Response:
+def table_download(
+    portal: Portal,
+    request: Request,
+    identity: Identity,
+    table: pa.Table,
+    kind: str,
+    name: str,
+    sheet: str,
+    title: str,
+    detail: dict[str, Any],
+) -> Response:
+    """A list as a CSV or XLSX download (`kind`), spreadsheet-safe either way, recorded."""
+    if kind == "csv":
+        return _download(portal, request, identity, exports.to_csv(table), CSV, f"{name}.csv", detail)
+    try:
+        body = exports.to_xlsx(table, sheet, title)
+    except exports.TooManyRows:
+        raise HTTPException(413) from None
+    return _download(portal, request, identity, body, XLSX, f"{name}.xlsx", detail)
+
+
+def _findings(request: Request, period: str, identity: Identity, kind: str) -> Response:
     portal = portal_of(request)
     checked_period(portal.pubs, period)
     filters = _filters(request)
     table = queries.findings_table(
-        portal.pubs, period, identity.user.scope, filters, followup.current_table(portal.engine)
+        portal.pubs,
+        period,
+        identity.user.scope,
+        filters,
+        followup.current_table(portal.engine, identity.user.scope),
     )
+    title = f"Temuan kepatuhan periode {period} ({identity.user.scope.label()})"
     detail = {"filters": filters.as_dict(), "rows": table.num_rows}
-    return _download(portal, request, identity, exports.to_csv(table), CSV, f"temuan_{period}.csv", detail)
+    return table_download(portal, request, identity, table, kind, f"temuan_{period}", "Temuan", title, detail)
+
+
+@router.get("/periods/{period}/findings.csv")
+def findings_csv(request: Request, period: str, identity: ApiUser) -> Response:
+    return _findings(request, period, identity, "csv")
 
 
 @router.get("/periods/{period}/findings.xlsx")
 def findings_xlsx(request: Request, period: str, identity: ApiUser) -> Response:
-    portal = portal_of(request)
-    checked_period(portal.pubs, period)
-    filters = _filters(request)
-    table = queries.findings_table(
-        portal.pubs, period, identity.user.scope, filters, followup.current_table(portal.engine)
-    )
-    title = f"Temuan kepatuhan periode {period} ({identity.user.scope.label()})"
-    try:
-        body = exports.to_xlsx(table, "Temuan", title)
-    except exports.TooManyRows:
-        raise HTTPException(413) from None
-    detail = {"filters": filters.as_dict(), "rows": table.num_rows}
-    return _download(portal, request, identity, body, XLSX, f"temuan_{period}.xlsx", detail)
+    return _findings(request, period, identity, "xlsx")
 
 
-@router.get("/periods/{period}/workers.csv")
-def workers_csv(request: Request, period: str, identity: ApiUser) -> Response:
+def _workers(request: Request, period: str, identity: Identity, kind: str) -> Response:
     portal = portal_of(request)
     checked_period(portal.pubs, period)
     filters = _filters(request)
@@ -89,7 +107,12 @@ def workers_csv(request: Request, period: str, identity: ApiUser) -> Response:
     if full:
         require_role(identity, "supervisor")
     table = queries.workers_table(
-        portal.pubs, period, identity.user.scope, filters, followup.current_table(portal.engine), full
+        portal.pubs,
+        period,
+        identity.user.scope,
+        filters,
+        followup.current_table(portal.engine, identity.user.scope),
+        full,
     )
     detail = {"filters": filters.as_dict(), "rows": table.num_rows, "full_identity": full}
     if full:
@@ -98,24 +121,59 @@ def workers_csv(request: Request, period: str, identity: ApiUser) -> Response:
             "view_full_identity",
             identity.user.username,
             client_ip(request),
-            f"workers.csv {period}",
+            f"workers.{kind} {period}",
             detail,
         )
-    name = f"pekerja_{period}{'_lengkap' if full else ''}.csv"
-    return _download(portal, request, identity, exports.to_csv(table), CSV, name, detail)
+    name = f"pekerja_{period}{'_lengkap' if full else ''}"
+    title = f"Pekerja temuan periode {period} ({identity.user.scope.label()})"
+    return table_download(portal, request, identity, table, kind, name, "Pekerja", title, detail)
+
+
+@router.get("/periods/{period}/workers.csv")
+def workers_csv(request: Request, period: str, identity: ApiUser) -> Response:
+    return _workers(request, period, identity, "csv")
+
+
+@router.get("/periods/{period}/workers.xlsx")
+def workers_xlsx(request: Request, period: str, identity: ApiUser) -> Response:
+    return _workers(request, period, identity, "xlsx")
+
+
+COVERAGE_COLUMNS = {
+    "level": pa.string(),
+    "region_code": pa.string(),
+    "region_name": pa.string(),
+    "formal_workers": pa.int64(),
+    "registered_workers": pa.int64(),
+    "coverage_pct": pa.float64(),
+}
+
+
+def _coverage(request: Request, period: str, identity: Identity, kind: str) -> Response:
+    portal = portal_of(request)
+    checked_period(portal.pubs, period)
+    rows = queries.coverage_rows(portal.pubs, period, identity.user.scope)
+    columns = list(COVERAGE_COLUMNS)
+    if rows:
+        table = pa.Table.from_pylist(rows)
+    elif kind == "csv":
+        table = pa.table({c: pa.array([], pa.string()) for c in columns})
+    else:
+        table = pa.schema(list(COVERAGE_COLUMNS.items())).empty_table()
+    title = f"Cakupan kepesertaan periode {period} ({identity.user.scope.label()})"
+    detail = {"rows": table.num_rows}
+    name = f"cakupan_{period}"
+    return table_download(portal, request, identity, table, kind, name, "Cakupan", title, detail)
 
 
 @router.get("/periods/{period}/coverage.csv")
 def coverage_csv(request: Request, period: str, identity: ApiUser) -> Response:
-    import pyarrow as pa
+    return _coverage(request, period, identity, "csv")
 
-    portal = portal_of(request)
-    checked_period(portal.pubs, period)
-    rows = queries.coverage_rows(portal.pubs, period, identity.user.scope)
-    columns = ["level", "region_code", "region_name", "formal_workers", "registered_workers", "coverage_pct"]
-    table = pa.Table.from_pylist(rows) if rows else pa.table({c: pa.array([], pa.string()) for c in columns})
-    detail = {"rows": table.num_rows}
-    return _download(portal, request, identity, exports.to_csv(table), CSV, f"cakupan_{period}.csv", detail)
+
+@router.get("/periods/{period}/coverage.xlsx")
+def coverage_xlsx(request: Request, period: str, identity: ApiUser) -> Response:
+    return _coverage(request, period, identity, "xlsx")
 
 
 @router.get("/periods/{period}/employers/{employer_key}/referral.pdf")
@@ -125,13 +183,17 @@ def referral_pdf(request: Request, period: str, employer_key: str, identity: Api
     checked_period(portal.pubs, period)
     checked_employer_key(employer_key)
     rows = queries.employer_findings(
-        portal.pubs, period, identity.user.scope, employer_key, followup.current_table(portal.engine)
+        portal.pubs,
+        period,
+        identity.user.scope,
+        employer_key,
+        followup.current_table(portal.engine, identity.user.scope),
     )
     if not rows:
         raise HTTPException(404)
     categories = [r["category"] for r in rows]
     workers = queries.employer_workers(portal.pubs, period, employer_key, categories, full=True)
-    log = followup.history(portal.engine, employer_key, categories)
+    log = followup.history(portal.engine, employer_key, categories, identity.user.scope)
     body = referral.build(rows[0], rows, workers, log, period, identity.user.username)
     detail = {"categories": categories, "workers": len(workers)}
     audit.record(

@@ -35,7 +35,7 @@ def period_summary(request: Request, period: str, identity: PageUser) -> Respons
     portal = portal_of(request)
     checked_period(portal.pubs, period)
     scope = identity.user.scope
-    followups = followup.current_table(portal.engine)
+    followups = followup.current_table(portal.engine, identity.user.scope)
     context = {
         "period": period,
         "summary": queries.summary(portal.pubs, period, scope, followups),
@@ -97,7 +97,13 @@ def findings(request: Request, period: str, identity: PageUser) -> Response:
     scope = identity.user.scope
     size = portal.settings.page_size
     rows, total = queries.findings_page(
-        portal.pubs, period, scope, filters, followup.current_table(portal.engine), number, size
+        portal.pubs,
+        period,
+        scope,
+        filters,
+        followup.current_table(portal.engine, identity.user.scope),
+        number,
+        size,
     )
     context = {
         "period": period,
@@ -124,7 +130,7 @@ def _employer_page(
     portal = portal_of(request)
     scope = identity.user.scope
     rows = queries.employer_findings(
-        portal.pubs, period, scope, employer_key, followup.current_table(portal.engine)
+        portal.pubs, period, scope, employer_key, followup.current_table(portal.engine, identity.user.scope)
     )
     if not rows:
         raise HTTPException(404)
@@ -158,7 +164,7 @@ def _employer_page(
         "full": full,
         "history": queries.employer_history(portal.pubs, portal.pubs.periods(), scope, employer_key),
         "permits": queries.employer_permits(portal.pubs, period, rows[0]),
-        "log": followup.history(portal.engine, employer_key, categories),
+        "log": followup.history(portal.engine, employer_key, categories, identity.user.scope),
         "total_contribution": sum(r["estimated_contribution_monthly"] or 0 for r in rows),
         "form_error": form_error,
         "saved": request.query_params.get("tersimpan") == "1",
@@ -212,7 +218,11 @@ def change_followup(
     checked_period(portal.pubs, period)
     checked_employer_key(employer_key)
     rows = queries.employer_findings(
-        portal.pubs, period, identity.user.scope, employer_key, followup.current_table(portal.engine)
+        portal.pubs,
+        period,
+        identity.user.scope,
+        employer_key,
+        followup.current_table(portal.engine, identity.user.scope),
     )
     if not rows:
         raise HTTPException(404)
@@ -226,7 +236,9 @@ def change_followup(
         return _employer_page(
             request, identity, period, employer_key, form_error="Tanggal tidak valid.", status_code=400
         )
-    change = followup.Change(employer_key, category, stage, when, officer, note, period)
+    change = followup.Change(
+        employer_key, category, stage, when, officer, note, period, rows[0]["regency_code"]
+    )
     before = followup.current_stage(portal.engine, employer_key, category)
     try:
         followup.check_change(change, before, may_go_back=identity.user.at_least("admin"))
