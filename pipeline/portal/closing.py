@@ -14,9 +14,9 @@ def sync(portal: Portal, open_cases: list[dict[str, Any]], username: str, ip: st
     """Close the cases whose finding a later publication lists as resolved; returns how many. Runs
     when a page shows the cases (my cases, the case list, the employer), on those cases only; the
     audit names the user whose page view closed them."""
-    triples = [
-        (c["employer_key"], c["category"], c["period"]) for c in open_cases if not c.get("closed_period")
-    ]
+    open_now = [c for c in open_cases if not c.get("closed_period")]
+    triples = [(c["employer_key"], c["category"], c["period"]) for c in open_now]
+    regency = {(c["employer_key"], c["category"]): c.get("regency_code") for c in open_now}
     closed = 0
     for (key, category), period in case_reads.resolved_in(portal.pubs, triples).items():
         if cases.close(portal.engine, key, category, period, portal.clock.today()):
@@ -28,6 +28,7 @@ def sync(portal: Portal, open_cases: list[dict[str, Any]], username: str, ip: st
                 AUTO_OFFICER,
                 f"Tidak terdaftar lagi pada periode {period}",
                 period,
+                regency[(key, category)],
             )
             followup.record(portal.engine, change, username)
             audit.record(portal.engine, "case_close", username, ip, f"{key}/{category}", {"period": period})

@@ -60,7 +60,14 @@ def issue(
     if new:
         before = followup.current_stage(portal.engine, key, category)
         change = followup.Change(
-            key, category, kind.stage, today, username, f"{kind.label} nomor {letter.number}", period
+            key,
+            category,
+            kind.stage,
+            today,
+            username,
+            f"{kind.label} nomor {letter.number}",
+            period,
+            finding.get("regency_code"),
         )
         followup.record(portal.engine, change, username)
         audit.record(

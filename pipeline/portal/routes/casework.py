@@ -29,8 +29,9 @@ MAX_BULK = 200
 
 def _finding(portal: Portal, identity: Identity, period: str, employer_key: str, category: str) -> dict:
     """The published finding, within the user's regions, or 404."""
+    scope = identity.user.scope
     rows = queries.employer_findings(
-        portal.pubs, period, identity.user.scope, employer_key, followup.current_table(portal.engine)
+        portal.pubs, period, scope, employer_key, followup.current_table(portal.engine, scope)
     )
     for row in rows:
         if row["category"] == category:
@@ -150,8 +151,9 @@ def case_list(request: Request, period: str, identity: PageUser) -> Response:
     except InvalidFilter:
         raise HTTPException(400) from None
     size = portal.settings.page_size
+    scope = identity.user.scope
     rows, total = queries.findings_page(
-        portal.pubs, period, identity.user.scope, filters, followup.current_table(portal.engine), number, size
+        portal.pubs, period, scope, filters, followup.current_table(portal.engine, scope), number, size
     )
     pairs = [(r["employer_key"], r["category"]) for r in rows]
     closing.sync(

@@ -90,7 +90,7 @@ def case_history(request: Request, employer_key: str, category: str, identity: A
     if case is None or not identity.user.scope.covers(case.get("regency_code")):
         raise HTTPException(404)
     events: list[dict[str, Any]] = []
-    for e in followup.history(portal.engine, employer_key, [category]):
+    for e in followup.history(portal.engine, employer_key, [category], identity.user.scope):
         events.append(
             {
                 "tanggal": e["stage_date"],
