@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from pipeline.contract import REGISTRY_SOURCES, SOURCES
 from pipeline.db import connect, sha256_of, sql_path
-from pipeline.errors import MissingRegistryError, RegistryGateError, UnreadableFileError
+from pipeline.errors import MissingRegistryError, RegistryGateError, UnreadableFileError, without_values
 from pipeline.ingest.discover import discover, is_regular_file
 from pipeline.ingest.readers import RawFile, read_raw
 from pipeline.ingest.standardise import UNUSABLE, has_required_columns, map_header, parser_macros, select_sql
@@ -99,8 +99,9 @@ def ingest_file(path: Path, relative: str, source_name: str, out: Path, period: 
         )
     except (UnreadableFileError, pa.ArrowException, duckdb.Error) as exc:
         # Readers stream, so a malformed row can surface from inside DuckDB's scan.
-        log.warning("%s: unreadable, quarantined whole: %s", relative, exc)
-        entry.update(status="unreadable", rows_received=0, reason="unreadable_file", detail=str(exc))
+        detail = without_values(str(exc))
+        log.warning("%s: unreadable, quarantined whole: %s", relative, detail)
+        entry.update(status="unreadable", rows_received=0, reason="unreadable_file", detail=detail)
     return entry
 
 

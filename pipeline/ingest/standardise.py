@@ -69,14 +69,22 @@ def map_header(source: Source, header: list[str]) -> dict[str, int]:
     A header in which no contract column is recognised is no header at all. Missing required
     columns are the required-columns expectation's business (see expectations/)."""
     aliases = source.header_map()
+    names = [normalise_header(raw) for raw in header]
+    repeated = sorted({n for n in names if n and names.count(n) > 1})
+    if repeated:
+        raise UnreadableFileError(
+            f"ambiguous header: {len(repeated)} column name(s) appear twice ({', '.join(repeated[:5])})"
+        )
     positions: dict[str, int] = {}
     for i, raw in enumerate(header):
         canonical = aliases.get(normalise_header(raw))
         if canonical is not None:
             positions.setdefault(canonical, i)
     if not positions:
-        shown = ", ".join(repr(h) for h in header[:20])
-        raise UnreadableFileError(f"no usable header: no {source.name} column recognised in {shown}")
+        # The cells are not named: without a header, they would be the first record's values.
+        raise UnreadableFileError(
+            f"no usable header: none of the {len(header)} cells of the first row names a {source.name} column"
+        )
     return positions
 
 

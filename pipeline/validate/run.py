@@ -326,6 +326,12 @@ def registry_gates(layout: Layout, source_name: str, report: dict[str, Any], con
         )
 
 
+def _optional_absent(source_name: str, entry: dict[str, Any]) -> dict[str, int]:
+    """Optional columns of a file whose values were unusable and so treated as absent."""
+    optional = {c.name for c in SOURCES[source_name].columns if not c.required and c.kind == "date"}
+    return {c: n for c, n in entry.get("unusable", {}).items() if c in optional}
+
+
 def _report(
     layout: Layout,
     source_name: str,
@@ -353,6 +359,8 @@ def _report(
                 "rows_quarantined": quarantined,
                 "status": status,
                 **({"detail": entry["detail"]} if "detail" in entry else {}),
+                # optional dates that were there but not real or not plausible: kept as absent
+                **({"values_absent": absent} if (absent := _optional_absent(source_name, entry)) else {}),
                 **(
                     {"held_back_by": outcome.held_back[entry["path"]]["check"]}
                     if status == "held_back"
