@@ -98,6 +98,8 @@ def ingest_file(path: Path, relative: str, source_name: str, out: Path, period: 
             status="read", rows_received=rows, output=str(out), columns=sorted(positions), unusable=unusable
         )
     except (UnreadableFileError, pa.ArrowException, duckdb.Error) as exc:
+        if isinstance(exc, duckdb.IOException) and str(out.with_suffix(".tmp")) in str(exc):
+            raise  # writing the bronze file failed (a full disk): the run's fault, not the file's
         # Readers stream, so a malformed row can surface from inside DuckDB's scan.
         detail = without_values(str(exc))
         log.warning("%s: unreadable, quarantined whole: %s", relative, detail)
