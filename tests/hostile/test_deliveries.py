@@ -5,6 +5,7 @@ message, the previous publication intact, and every row accounted for."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -300,3 +301,39 @@ def test_first_visible_sheet_is_read(case: Case) -> None:
 def test_help_is_not_a_traceback() -> None:
     run = rekon("run", "--period", "2026-10", "--landing", "/nonexistent", "--data", "/nonexistent/d")
     one_line_error(run, "no delivery for 2026-10")
+
+
+# --- no row values in quarantine, reports, Data Docs or logs (H6) -------------------------------
+
+
+def test_no_full_nik_in_quarantine_reports_data_docs_or_logs(case: Case) -> None:
+    hidden = s.nik(9, 9, 1999, 4321)  # only in the broken files below
+    payroll = case.delivery / "payroll"
+    # a record cut short: the parser's own message quotes the record
+    (payroll / "f_truncated.csv").write_text(
+        f"nib,nik,nama,gaji\r\n1111111111111,{s.W1},Budi Santoso,4000000\r\n1111111111111,{hidden},Putus\r\n"
+    )
+    # no header: the first row is a record, and used to be quoted as "the header"
+    (payroll / "g_headerless.csv").write_text(f"1111111111111,{hidden},Tanpa Judul,4000000\r\n")
+    run = case.run()
+    assert run.code == 0, run.stderr[-3000:]
+    niks = {hidden}
+    for path in case.delivery.rglob("*.csv"):
+        niks |= set(re.findall(r"(?<!\d)\d{16}(?!\d)", path.read_text(encoding="latin-1")))
+    niks = {n for n in niks if n[:2] in ("62", "99")}  # NIKs, not the NPWPs of the delivery
+    assert hidden in niks and s.W1 in niks
+    work = case.data / "work" / s.PERIOD
+    places = [
+        *[p for p in case.published.iterdir() if p.suffix in (".csv", ".html", ".json")],
+        *(work / "data_docs").rglob("*.html"),
+        *(work / "data_docs").rglob("*.json"),
+        *(work / "validation").glob("*.json"),
+    ]
+    texts = {str(p): p.read_text(encoding="utf-8", errors="replace") for p in places}
+    texts["stdout"], texts["stderr"] = run.stdout, run.stderr
+    leaks = {where: sorted(n for n in niks if n in text) for where, text in texts.items()}
+    assert {w: n for w, n in leaks.items() if n} == {}
+    details = {q["file"]: q["detail"] for q in case.quarantine() if not q["row_number"]}
+    assert "fields" in details["payroll/f_truncated.csv"]
+    assert "no usable header" in details["payroll/g_headerless.csv"]
+    accounted(case)
