@@ -17,7 +17,11 @@ PAYROLL_A = "payroll/a_payroll.csv"
 
 
 def _lines(path: Path) -> list[str]:
-    return path.read_text(encoding="utf-8").split("\r\n")
+    return path.read_bytes().decode("utf-8").split("\r\n")
+
+
+def _write(path: Path, lines: list[str]) -> None:
+    path.write_bytes("\r\n".join(lines).encode("utf-8"))
 
 
 # --- only regular files; control files ---------------------------------------------------------
@@ -76,7 +80,7 @@ def test_garbage_only_source_counts_as_not_delivered_and_the_run_goes_on(case: C
 def test_header_only_employers_stops_the_run_and_keeps_the_publication(case: Case) -> None:
     before = case.snapshot()
     employers = case.delivery / "registry/employers.csv"
-    employers.write_text(_lines(employers)[0] + "\r\n", encoding="utf-8")
+    _write(employers, [_lines(employers)[0], ""])
     run = case.run()
     one_line_error(run, "registry/employers", "nothing was published")
     assert case.snapshot() == before
@@ -107,7 +111,7 @@ def test_registry_shrunk_under_half_of_last_month_stops_the_run(case: Case) -> N
     shutil.copytree(case.delivery, november)
     employers = november / "registry/employers.csv"
     lines = _lines(employers)
-    employers.write_text("\r\n".join(lines[:3]) + "\r\n", encoding="utf-8")
+    _write(employers, [*lines[:3], ""])
     run = case.run(period="2026-11")
     one_line_error(run, "registry/employers", "under 50%", "2026-10")
     assert case.snapshot("2026-11") == {}
@@ -125,7 +129,7 @@ def test_stray_quote_never_silently_swallows_rows(case: Case) -> None:
     lines = _lines(payroll)
     lines[2] = lines[2].replace("SITI  AMINAH", '"SITI  AMINAH')
     lines[4] = lines[4].replace("Dewi Lestari", 'Dewi Lestari"')
-    payroll.write_text("\r\n".join(lines), encoding="utf-8")
+    _write(payroll, lines)
     physical = len([line for line in lines[1:] if line])
     run = case.run()
     assert run.code == 0, run.stderr[-3000:]
@@ -142,7 +146,7 @@ def test_duplicate_column_names_quarantine_the_file(case: Case) -> None:
     payroll = case.delivery / PAYROLL_A
     lines = _lines(payroll)
     lines[0] = lines[0].replace("lokasi_kerja", "Gaji ")  # `gaji` twice after normalisation
-    payroll.write_text("\r\n".join(lines), encoding="utf-8")
+    _write(payroll, lines)
     run = case.run()
     assert run.code == 0, run.stderr[-3000:]
     entry = case.input(PAYROLL_A)
@@ -162,9 +166,9 @@ def test_absurd_amounts_are_invalid_wage_not_a_crash(case: Case) -> None:
     lines[1] = lines[1].replace(",4000000,", ",100000000000000000000,")
     lines[4] = lines[4].replace(",5000000,", ",1e20,")
     lines[10] = lines[10].replace(",3900000,", ",1000000001,")
-    payroll.write_text("\r\n".join(lines), encoding="utf-8")
+    _write(payroll, lines)
     participants = case.delivery / "registry/participants.csv"
-    text = participants.read_text(encoding="utf-8-sig").replace('"4.000.000"', '"99999999999999999999999"', 1)
+    text = participants.read_text(encoding="utf-8-sig").replace('"4.000.000"', '"13579135791359999999999"', 1)
     participants.write_text(text, encoding="utf-8-sig")
     run = case.run()
     assert run.code == 0, run.stderr[-3000:]
@@ -184,7 +188,7 @@ def test_bad_periods_and_dates(case: Case) -> None:
     lines[5] = lines[5].replace("1990-10-10", "31/02/1990")  # Rina: no such day
     lines[6] = lines[6].replace("1985-05-05", "05/05/1885")  # Eko: before 1900
     lines[7] = lines[7].replace("1986-06-06", "06/06/86")  # Fajar: 1986, two digits
-    payroll.write_text("\r\n".join(lines), encoding="utf-8")
+    _write(payroll, lines)
     run = case.run()
     assert run.code == 0, run.stderr[-3000:]
     reasons = {(q["file"], q["row_number"]): q["reason"] for q in case.quarantine()}
@@ -259,7 +263,7 @@ def test_xlsx_zip_bomb_is_refused_in_bounded_memory_and_time(case: Case) -> None
     assert "zip bomb" in detail or "unpack" in detail
     # the run's peak memory stays that of an ordinary run, far from the 500 MiB unpacked
     assert run.peak_kib < 900 * 1024, run.peak_kib
-    assert run.seconds < 240, run.seconds
+    assert run.seconds < 420, run.seconds  # an ordinary run of the base takes 15-140 s here
     accounted(case)
 
 
@@ -288,14 +292,14 @@ def test_first_visible_sheet_is_read(case: Case) -> None:
     book = openpyxl.load_workbook(path)
     hidden = book.create_sheet("Lama", 0)
     hidden.append(["nib", "nama_usaha", "kode_wilayah"])
-    hidden.append(["9999999999999", "PT Tersembunyi", "62.71"])
+    hidden.append(["1357913579135", "PT Tersembunyi", "62.71"])
     hidden.sheet_state = "hidden"
     book.active = 1
     book.save(path)
     run = case.run()
     assert run.code == 0, run.stderr[-3000:]
     assert case.input("permits/business.xlsx")["rows_received"] == 5
-    assert "9999999999999" not in (case.published / "findings.csv").read_text()
+    assert "1357913579135" not in (case.published / "findings.csv").read_text()
 
 
 def test_help_is_not_a_traceback() -> None:
