@@ -17,7 +17,7 @@ task or a backfill months later reprocesses the same month.
 | `settings` | the period, the folders and the run's claim name, once for the whole run |
 | `wait_for_delivery` | waits (up to 3 days) for the delivery: see below |
 | `claim_period` | waits until no other run works on the period, then claims it |
-| `check_delivery` | stages the delivery from the storage root, if any; lists the delivered sources |
+| `check_delivery` | stages the delivery, if stored; empties the work folder (fresh run); lists sources |
 | `ingest` | one mapped instance per delivered source: landing files -> typed Parquet |
 | `validate` | one per source, after **all** ingests (batch expectations read other sources) |
 | `prepare_partitions` | resolves employer identity once; splits rows by their employer's province |
@@ -202,13 +202,13 @@ def rekon_monthly() -> None:
 
     @task
     def check_delivery(period: str, landing: str, data: str, claimant: str, storage: str) -> list[str]:
-        from pipeline.steps import check_claim, sources_present, stage_delivery
+        from pipeline.steps import check_claim, stage_delivery, start
 
         check_claim(period, data, claimant)
         if storage:
             # After the claim: no other run of the period reads the landing folder meanwhile.
             print(f"staged {period}: {stage_delivery(period, storage, landing)}")
-        return sources_present(period, landing)
+        return start(period, landing, data)
 
     @task(map_index_template="{{ source }}")
     def ingest(period: str, landing: str, data: str, claimant: str, source: str) -> dict[str, Any]:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import sys
+import traceback
 from pathlib import Path
 
-from pipeline.errors import RekonError
+from pipeline.errors import RekonError, without_values
 
 DEFAULT_DEMO_DIR = Path("demo")
 DEFAULT_DEMO_PERIOD = "2026-10"
@@ -66,6 +68,9 @@ def cmd_models(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rekon", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log every step in detail")
+    parser.add_argument(
+        "--debug", action="store_true", help="on a failure, show the Python traceback after the message"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="reconcile one period and publish its compliance lists")
@@ -131,9 +136,45 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return args.func(args)
-    except (RekonError, ValueError) as exc:
-        print(f"rekon: error: {exc}", file=sys.stderr)
-        return 2
+    except BaseException as exc:  # noqa: BLE001 - every failure ends in one line and a status
+        code, message = failure(exc)
+        print(message, file=sys.stderr)
+        if args.debug:
+            traceback.print_exc()
+        return code
+
+
+# What the operator's storage says when it cannot take a write: the run stops, as for bad input.
+_STORAGE_FAULTS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG}
+_STORAGE_WORDS = (
+    "No space left",
+    "Disk quota",
+    "Read-only file system",
+    "Permission denied",
+    "File too large",
+)
+
+
+def failure(exc: BaseException) -> tuple[int, str]:
+    """The exit status and the one line that answer a failure (contract section 4): 2 for bad
+    input, a delivery that stops the run or storage that cannot take the run's files (a full
+    disk, an unwritable folder); 1 for Rekon's own faults; 130 for an interrupt."""
+    if isinstance(exc, KeyboardInterrupt):
+        return 130, "rekon: interrupted; nothing new was published"
+    text = without_values(" ".join(str(exc).split()))
+    if isinstance(exc, RekonError | ValueError):
+        return 2, f"rekon: error: {text}"
+    if isinstance(exc, OSError) and exc.errno in _STORAGE_FAULTS:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return 2, f"rekon: error: {where}{exc.strerror}; the run stopped and nothing new was published"
+    if type(exc).__name__ == "IOException" and any(w in text for w in _STORAGE_WORDS):  # DuckDB's
+        return 2, f"rekon: error: {text}; the run stopped and nothing new was published"
+    if isinstance(exc, SystemExit):
+        raise exc
+    return 1, (
+        f"rekon: internal error: {type(exc).__name__}: {text[:300]}; nothing new was published "
+        "(run again with --debug for the traceback)"
+    )
 
 
 if __name__ == "__main__":

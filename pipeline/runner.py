@@ -28,7 +28,7 @@ def _ingest_and_validate(
 ) -> list[dict[str, Any]]:
     """Ingest every source, then validate every source (validation may read other sources'
     ingested rows: participants' NPPs are looked up among the employers')."""
-    sources = steps.sources_present(period, landing)
+    sources = steps.start(period, landing, data)
     progress(f"delivery {landing / period}: {', '.join(sources)}")
     from pipeline.validate import parallel  # pandas and the fork server: only once a run starts
 

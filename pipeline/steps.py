@@ -26,6 +26,16 @@ def sources_present(period: str, landing: str | Path) -> list[str]:
     return delivery.sources()
 
 
+def start(period: str, landing: str | Path, data: str | Path) -> list[str]:
+    """Begin the period's run: check the delivery, start from an empty work folder (a
+    re-delivery is a fresh run) and list the sources it holds.
+
+    Raises MissingRegistryError when a required registry source is absent."""
+    from pipeline.ingest.run import start_delivery
+
+    return start_delivery(Path(landing), Layout(Path(data), period))
+
+
 def ingest(period: str, landing: str | Path, data: str | Path, source: str) -> dict[str, Any]:
     """Read one source's files into typed, standardised Parquet with lineage columns."""
     from pipeline.ingest.run import ingest_source

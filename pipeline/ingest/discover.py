@@ -6,6 +6,8 @@ local landing folder (`discover`) and an object-store listing (pipeline/storage.
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -20,6 +22,7 @@ class Delivery:
 
     root: Path  # <landing>/<period>
     files: dict[str, list[Path]]
+    ignored: tuple[str, ...] = ()  # control files (`_READY`, `.DS_Store`), relative to root
 
     def sources(self) -> list[str]:
         return sources_in(self.files)
@@ -47,9 +50,15 @@ def require_registry(files: Mapping[str, Sequence[object]], where: str) -> None:
         )
 
 
-def _extract(name: str) -> bool:
-    # Markers (`_READY`) and editor or OS litter (`.DS_Store`, `~$book.xlsx`) are not extracts.
-    return not name.startswith((".", "_", "~$"))
+def is_control(rel: str) -> bool:
+    """Markers (`_READY`) and editor or OS litter (`.DS_Store`, `~$book.xlsx`, a `_old/` folder)
+    are control files, not extracts (contract section 4): any part of the path may say so."""
+    return any(part.startswith((".", "_", "~$")) for part in PurePosixPath(rel).parts)
+
+
+def control_files(paths: Iterable[str]) -> list[str]:
+    """The control files among a delivery's paths, sorted: listed as ignored in the report."""
+    return sorted(rel for rel in paths if is_control(rel))
 
 
 def classify(paths: Iterable[str]) -> dict[str, list[str]]:
@@ -59,7 +68,7 @@ def classify(paths: Iterable[str]) -> dict[str, list[str]]:
     files: dict[str, list[PurePosixPath]] = {name: [] for name in SOURCES}
     for rel in paths:
         path = PurePosixPath(rel)
-        if not _extract(path.name):
+        if is_control(rel):
             continue
         for name, source in SOURCES.items():
             if source.many_files:
@@ -77,13 +86,40 @@ def classify(paths: Iterable[str]) -> dict[str, list[str]]:
 
 
 def local_files(root: Path) -> list[str]:
-    """Every file below a local delivery folder, relative to it, as `classify` takes them."""
-    return [p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()]
+    """Every entry below a local delivery folder that could be a data file, relative to it, as
+    `classify` takes them: regular files, and also symbolic links, devices, sockets and folders
+    named like a data file (`employers.csv/`), which ingest quarantines as not regular files.
+    Nothing is followed: a symbolic link is listed, never read through or descended into."""
+    found: list[str] = []
+    folders = [root]
+    while folders:
+        folder = folders.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                path = Path(entry.path)
+                if entry.is_dir(follow_symlinks=False) and path.suffix.lower() not in FILE_SUFFIXES:
+                    folders.append(path)
+                else:
+                    found.append(path.relative_to(root).as_posix())
+    return sorted(found)
+
+
+def is_regular_file(path: Path) -> bool:
+    """A regular file itself, not a symbolic link to one (the link is never followed)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def discover(landing: Path, period: str) -> Delivery:
     root = landing / period
     if not root.is_dir():
         raise RekonError(f"no delivery for {period}: {root} does not exist")
-    found = classify(local_files(root))
-    return Delivery(root, {name: [root / rel for rel in rels] for name, rels in found.items()})
+    listing = local_files(root)
+    found = classify(listing)
+    return Delivery(
+        root,
+        {name: [root / rel for rel in rels] for name, rels in found.items()},
+        tuple(control_files(listing)),
+    )

@@ -77,12 +77,27 @@ create or replace macro typed_amount(x) as
         else parse_amount(coalesce(x::varchar, ''))
     end;
 
--- A spreadsheet date-time keeps only its date; the contract's three spellings are accepted.
+-- A two-digit year is the latest such year not after the period (contract section 4): the
+-- period's year is the variable `period_year`, which ingest sets (else the current year).
+create or replace macro full_year(yy) as
+    case when 2000 + yy <= coalesce(getvariable('period_year'), year(current_date)) then 2000 + yy
+         else 1900 + yy end;
+
+-- A spreadsheet date-time keeps only its date; the contract's three spellings are accepted, and
+-- DD/MM/YY or DD-MM-YY with a two-digit year.
 create or replace macro parse_date_any(x) as
-    try_strptime(
-        regexp_extract(trim(x), '^[0-9]{1,4}[-/][0-9]{1,2}[-/][0-9]{1,4}'),
-        ['%Y-%m-%d', '%d/%m/%Y', '%d-%m-%Y', '%Y/%m/%d']
-    )::date;
+    case
+        when regexp_matches(trim(x), '^[0-9]{1,2}[-/][0-9]{1,2}[-/][0-9]{2}(?:$|[^0-9])')
+            then try_strptime(
+                regexp_extract(trim(x), '^([0-9]{1,2}[-/][0-9]{1,2}[-/])', 1)
+                    || full_year(try_cast(regexp_extract(trim(x), '^[0-9]{1,2}[-/][0-9]{1,2}[-/]([0-9]{2})', 1) as int)),
+                ['%d/%m/%Y', '%d-%m-%Y']
+            )::date
+        else try_strptime(
+            regexp_extract(trim(x), '^[0-9]{1,4}[-/][0-9]{1,2}[-/][0-9]{1,4}'),
+            ['%Y-%m-%d', '%d/%m/%Y', '%d-%m-%Y', '%Y/%m/%d']
+        )::date
+    end;
 
 create or replace macro parse_date(x) as
     case when regexp_full_match(x, '[0-9]{4}-[0-9]{2}-[0-9]{2}') then try_strptime(x, '%Y-%m-%d')::date

@@ -12,6 +12,8 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import re
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,7 +52,7 @@ def read_raw(path: Path, is_header: HeaderTest = lambda _: True) -> RawFile:
     except UnreadableFileError:
         raise
     except Exception as exc:  # any parser failure means the file as a whole is unusable
-        raise UnreadableFileError(f"{type(exc).__name__}: {exc}") from exc
+        raise UnreadableFileError(f"{type(exc).__name__}: {_arrow_problem(exc)}") from exc
     raise UnreadableFileError(f"unsupported file type {suffix or '(none)'}: expected .csv, .xlsx or .parquet")
 
 
@@ -113,16 +115,51 @@ def _read_csv(path: Path) -> RawFile:
             column_types={n: pa.string() for n in names}, strings_can_be_null=False
         ),
     )
-    return RawFile(header, _checked(reader))
+    return RawFile(header, _checked(reader, delimiter, len(header)))
 
 
-def _checked(reader) -> Iterator[pa.RecordBatch]:
+def _checked(reader, delimiter: str, width: int) -> Iterator[pa.RecordBatch]:
     # A row with the wrong number of fields (typically a truncated file) makes the whole file
     # unusable: guessing which fields were lost would put wrong values in the right columns.
+    offset = 0
     try:
-        yield from reader
+        for batch in reader:
+            _no_swallowed_records(batch, delimiter, width, offset)
+            offset += batch.num_rows
+            yield batch
     except pa.ArrowInvalid as exc:
-        raise UnreadableFileError(f"malformed CSV: {exc}") from exc
+        raise UnreadableFileError(f"malformed CSV: {_arrow_problem(exc)}") from exc
+
+
+def _arrow_problem(exc: Exception) -> str:
+    """Arrow's parse error without the record it quotes (row values stay out of reports)."""
+    message = str(exc)
+    if found := re.search(r"Expected (\d+) columns, got (\d+)", message):
+        return f"CSV parse error: a record has {found[2]} fields where the header has {found[1]}"
+    return message
+
+
+def _no_swallowed_records(batch: pa.RecordBatch, delimiter: str, width: int, offset: int) -> None:
+    """A stray `"` opens a quoted value that runs on across line breaks until the next `"`: the
+    records in between become one value, and the file is silently shorter. A value that spans a
+    line break and holds a whole record's worth of delimiters is that: the file's quoting cannot
+    be resolved, so it is quarantined whole (contract section 4). A value that only spans lines
+    (an address typed on two) is kept."""
+    import pyarrow.compute as pc
+
+    if width < 2:
+        return
+    for column in batch.columns:
+        spans = pc.or_(pc.match_substring(column, "\n"), pc.match_substring(column, "\r"))
+        if not pc.any(spans).as_py():
+            continue
+        swallowed = pc.and_(spans, pc.greater_equal(pc.count_substring(column, delimiter), width - 1))
+        if pc.any(swallowed).as_py():
+            record = offset + pc.index(swallowed, True).as_py() + 1
+            raise UnreadableFileError(
+                f"unbalanced quote: a quoted value from data row {record} runs across later records, "
+                "which would be lost"
+            )
 
 
 # --- XLSX ---------------------------------------------------------------------------------------
@@ -146,10 +183,65 @@ def cell_text(value: object) -> str:
 _TITLE_ROWS_MAX = 20
 
 
+# A workbook is bounded before it is parsed (contract section 4): what it would unpack to is read
+# from the zip's central directory, so a "zip bomb" is refused in the time and memory of a listing.
+SHEET_ROWS_MAX = 1_048_576  # what a spreadsheet program holds
+XLSX_UNPACKED_MAX = 1 << 30  # 1 GiB of XML in all: about 2 M rows of 20 short cells
+XLSX_RATIO_MAX = 100  # deflated XML of real cells packs 5-20 times; far more is filler
+XLSX_RATIO_FROM = 16 << 20  # the ratio is judged on entries that unpack to more than 16 MiB
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Z]*\d+(?::[A-Z]*(\d+))?\"")
+
+
+def check_xlsx_bounds(path: Path) -> None:
+    """Raise UnreadableFileError for a workbook that would unpack to an unreasonable size, at a
+    filler's compression ratio, or to a sheet of more rows than a spreadsheet holds."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        return  # not a zip at all: the workbook reader says why, without unpacking anything
+    with archive:
+        entries = archive.infolist()
+        unpacked = sum(e.file_size for e in entries)
+        if unpacked > XLSX_UNPACKED_MAX:
+            raise UnreadableFileError(
+                f"the workbook would unpack to {unpacked / (1 << 20):,.0f} MiB, "
+                f"over the limit of {XLSX_UNPACKED_MAX / (1 << 20):,.0f} MiB"
+            )
+        for entry in entries:
+            ratio = entry.file_size / max(entry.compress_size, 1)
+            if entry.file_size > XLSX_RATIO_FROM and ratio > XLSX_RATIO_MAX:
+                raise UnreadableFileError(
+                    f"{entry.filename} would unpack {ratio:,.0f} times its packed size "
+                    f"(at most {XLSX_RATIO_MAX}): a zip bomb, not a workbook"
+                )
+        for entry in entries:
+            if entry.filename.startswith("xl/worksheets/") and entry.filename.endswith(".xml"):
+                with archive.open(entry) as sheet:
+                    found = _DIMENSION.search(sheet.read(4096))
+                if found and found[1] and int(found[1]) > SHEET_ROWS_MAX:
+                    raise UnreadableFileError(
+                        f"{entry.filename} declares {int(found[1]):,} rows, more than a spreadsheet "
+                        f"holds ({SHEET_ROWS_MAX:,})"
+                    )
+
+
+def _first_visible_sheet(book) -> int:
+    from python_calamine import SheetVisibleEnum
+
+    for index, meta in enumerate(book.sheets_metadata):
+        if meta.visible == SheetVisibleEnum.Visible:
+            return index
+    raise UnreadableFileError("the workbook has no visible sheet")
+
+
 def _read_xlsx(path: Path, is_header: HeaderTest) -> RawFile:
     from python_calamine import CalamineWorkbook
 
-    sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+    check_xlsx_bounds(path)
+    book = CalamineWorkbook.from_path(str(path))
+    sheet = book.get_sheet_by_index(_first_visible_sheet(book))
+    if sheet.total_height > SHEET_ROWS_MAX:
+        raise UnreadableFileError(f"the sheet has {sheet.total_height:,} rows, more than a spreadsheet holds")
     rows = [[cell_text(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
     rows = [row for row in rows if any(v.strip() for v in row)]
     if not rows:

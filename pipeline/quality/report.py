@@ -13,6 +13,7 @@ from typing import Any
 
 from pipeline.contract import SOURCES
 from pipeline.db import connect
+from pipeline.ingest.run import DELIVERY_REPORT
 from pipeline.layout import Layout
 
 EXAMPLES_PER_REASON = 3
@@ -34,12 +35,14 @@ def _mask_nik(value: str | None) -> str:
     return value[:6] + "*" * max(len(value) - 10, 0) + value[-4:] if len(value) >= 10 else "*" * len(value)
 
 
-def _mask_name(value: str | None) -> str:
-    return f"{value.strip()[0]}." if value and value.strip() else ""
+def delivery_record(layout: Layout) -> dict[str, Any]:
+    """What the run found in the delivery (pipeline/ingest/run.py: start_delivery)."""
+    path = layout.work / DELIVERY_REPORT
+    return json.loads(path.read_text()) if path.exists() else {}
 
 
 def examples(layout: Layout) -> dict[tuple[str, str], list[dict[str, Any]]]:
-    """A few quarantined rows per (source, reason), personal data masked."""
+    """A few quarantined rows per (source, reason): where they are, and a NIK only masked."""
 
     found: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for source in SOURCES:
@@ -55,8 +58,8 @@ def examples(layout: Layout) -> dict[tuple[str, str], list[dict[str, Any]]]:
         ).fetchall()
         values: dict[tuple[str, int], dict[str, Any]] = {}
         columns = set(SOURCES[source].column_names)
-        if list(bronze.glob("*.parquet")) and {"nik", "full_name"} & columns:
-            wanted = [c for c in ("nik", "full_name") if c in columns]
+        if list(bronze.glob("*.parquet")) and "nik" in columns:
+            wanted = ["nik"]
             keys = [(f, n) for _, f, n, _ in rows if n is not None]
             if keys:
                 con.execute("create table wanted (file varchar, row_number bigint)")
@@ -76,7 +79,6 @@ def examples(layout: Layout) -> dict[tuple[str, str], list[dict[str, Any]]]:
                     "row_number": number,
                     "detail": detail,
                     "nik": _mask_nik(cells.get("nik")),
-                    "name": _mask_name(cells.get("full_name")),
                 }
             )
     return found
@@ -138,6 +140,14 @@ def write_quality_report(
             if not r["success"]
         ],
         chart=_chart(trend(layout, inputs)),
+        not_delivered=[source for source, report in reports.items() if not report.get("delivered", True)],
+        ignored=delivery_record(layout).get("ignored", []),
+        absent=[
+            {"source": source, "file": f["path"], "column": column, "rows": rows}
+            for source, report in reports.items()
+            for f in report["files"]
+            for column, rows in f.get("values_absent", {}).items()
+        ],
         data_docs=data_docs,
         totals={
             "received": sum(i["rows_received"] for i in inputs),

@@ -24,3 +24,14 @@ def regency_codes() -> list[str]:
 def reference_files() -> dict[str, Path]:
     """Table name -> CSV file, for loading every reference table into DuckDB."""
     return {p.stem: p for p in sorted(REFERENCE_DIR.glob("*.csv"))}
+
+
+def plausibility_parameters(source: str) -> dict[str, float]:
+    """`max_<column>` for each amount bound of `source` in plausibility_bounds.csv: the suite
+    parameters above which a value is implausible (contract section 4)."""
+    with (REFERENCE_DIR / "plausibility_bounds.csv").open(encoding="utf-8", newline="") as f:
+        return {
+            f"max_{row['column']}": float(row["max_value"])
+            for row in csv.DictReader(f)
+            if row["source"] == source and row["max_value"]
+        }

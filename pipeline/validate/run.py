@@ -17,11 +17,13 @@ import pandas as pd
 
 from pipeline.contract import REGISTRY_SOURCES, SOURCES, empty_relation_sql
 from pipeline.db import connect, frame, sql_path
-from pipeline.errors import RekonError
+from pipeline.errors import RegistryGateError, RekonError
 from pipeline.ingest.run import INGEST_REPORT
+from pipeline.ingest.standardise import UNUSABLE
 from pipeline.layout import Layout
-from pipeline.quality.config import load_config
-from pipeline.reference import regency_codes
+from pipeline.quality.config import QualityConfig, load_config
+from pipeline.reconcile.run import previous_period
+from pipeline.reference import plausibility_parameters, regency_codes
 from pipeline.validate import batch, parallel
 from pipeline.validate.gx_runner import ROW_ID, Validator, empty_failures
 from pipeline.validate.quarantine import reason_rank_sql
@@ -89,6 +91,7 @@ def validate_source(layout: Layout, source_name: str) -> dict[str, Any]:
     suite = load_suite(source_name)
     values = {
         "period": layout.period,
+        **plausibility_parameters(source_name),
         **batch.parameters(layout, source_name, config),
     }
     columns = ", ".join(LINEAGE + source.column_names)
@@ -131,13 +134,19 @@ def validate_source(layout: Layout, source_name: str) -> dict[str, Any]:
             file_rows[entry["path"]] = (base + 1, base + entry["rows_received"])
             base += entry["rows_received"]
         con.execute("create table file_base (_file varchar, _base bigint, _last bigint)")
-        con.executemany(
-            "insert into file_base values (?, ?, ?)", [(f, lo - 1, hi) for f, (lo, hi) in file_rows.items()]
-        )
+        if file_rows:  # none when every file of the source was unreadable
+            con.executemany(
+                "insert into file_base values (?, ?, ?)",
+                [(f, lo - 1, hi) for f, (lo, hi) in file_rows.items()],
+            )
         file_rows = {f: r for f, r in file_rows.items() if r[1] >= r[0]}
         # No usable file: an empty relation of the right shape keeps every step uniform.
         files = ", ".join(sql_path(Path(e["output"])) for e in usable)
-        ingested = f"read_parquet([{files}])" if usable else f"({empty_relation_sql(source)})"
+        ingested = (
+            f"read_parquet([{files}])"
+            if usable
+            else f"(select *, []::varchar[] as {UNUSABLE} from ({empty_relation_sql(source)}))"
+        )
         con.execute(
             f"create view rows as select file_base._base + ingested._row_number as {ROW_ID}, ingested.* "
             f"from {ingested} as ingested join file_base using (_file)"
@@ -274,14 +283,53 @@ def validate_source(layout: Layout, source_name: str) -> dict[str, Any]:
             f"every {source_name} file was held back by its batch expectations "
             f"({', '.join(sorted(outcome.held_back))}); nothing was published"
         )
+    if source_name in REGISTRY_SOURCES:
+        registry_gates(layout, source_name, report, config)
     return {
         "source": source_name,
+        "delivered": report["delivered"],
         "rows_received": sum(f["rows_received"] for f in report["files"]),
         "rows_accepted": sum(f["rows_accepted"] for f in report["files"]),
         "rows_quarantined": sum(f["rows_quarantined"] for f in report["files"]),
         "files_quarantined": sum(f["status"] in ("quarantined", "held_back") for f in report["files"]),
         "warnings": sum(not r["success"] and r["severity"] == "warning" for r in outcome.results),
     }
+
+
+def previous_accepted(layout: Layout, source_name: str) -> int | None:
+    """Rows of `source_name` accepted by the previous period's publication, when there is one."""
+    manifest = layout.published_root / previous_period(layout.period) / "manifest.json"
+    if not manifest.exists():
+        return None
+    inputs = json.loads(manifest.read_text()).get("inputs", [])
+    return sum(i["rows_accepted"] for i in inputs if i.get("source") == source_name)
+
+
+def registry_gates(layout: Layout, source_name: str, report: dict[str, Any], config: QualityConfig) -> None:
+    """Stop the run on a registry that would turn every employer into a finding: no accepted
+    rows, or far fewer than the previous period's publication (contract section 4)."""
+    accepted = sum(f["rows_accepted"] for f in report["files"])
+    files = ", ".join(f["path"] for f in report["files"])
+    if accepted == 0:
+        raise RegistryGateError(
+            f"{source_name} ({files}): no row accepted; a registry without rows would make every "
+            "employer a finding, so nothing was published"
+        )
+    before = previous_accepted(layout, source_name)
+    ratio = config.value("registry_shrink", "min_ratio")
+    if before and accepted < before * ratio and config.severity("registry_shrink") == "error":
+        raise RegistryGateError(
+            f"{source_name} ({files}): {accepted:,} rows accepted, under {ratio:.0%} of the "
+            f"{before:,} of {previous_period(layout.period)}; a registry that shrank so much would "
+            "make registered employers findings, so nothing was published "
+            "(setting checks.registry_shrink in rekon.toml)"
+        )
+
+
+def _optional_absent(source_name: str, entry: dict[str, Any]) -> dict[str, int]:
+    """Optional columns of a file whose values were unusable and so treated as absent."""
+    optional = {c.name for c in SOURCES[source_name].columns if not c.required and c.kind == "date"}
+    return {c: n for c, n in entry.get("unusable", {}).items() if c in optional}
 
 
 def _report(
@@ -311,6 +359,8 @@ def _report(
                 "rows_quarantined": quarantined,
                 "status": status,
                 **({"detail": entry["detail"]} if "detail" in entry else {}),
+                # optional dates that were there but not real or not plausible: kept as absent
+                **({"values_absent": absent} if (absent := _optional_absent(source_name, entry)) else {}),
                 **(
                     {"held_back_by": outcome.held_back[entry["path"]]["check"]}
                     if status == "held_back"
@@ -321,6 +371,8 @@ def _report(
     report = {
         "source": source_name,
         "period": layout.period,
+        # all files unreadable, empty or held back: as if the source had not been delivered
+        "delivered": any(f["rows_accepted"] > 0 for f in files),
         "files": files,
         "row_expectations": row_summary,
         "batch_expectations": outcome.results,
