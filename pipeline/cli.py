@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from pipeline.errors import RekonError
+from pipeline.errors import DATA_ERRORS
 
 DEFAULT_DEMO_DIR = Path("demo")
 DEFAULT_DEMO_PERIOD = "2026-10"
@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return args.func(args)
-    except (RekonError, ValueError) as exc:
+    except DATA_ERRORS as exc:
         print(f"rekon: error: {exc}", file=sys.stderr)
         return 2
 

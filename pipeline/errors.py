@@ -11,3 +11,8 @@ class MissingRegistryError(RekonError):
 
 class UnreadableFileError(Exception):
     """A landing file that cannot be read at all; it is quarantined whole."""
+
+
+# What `rekon run` answers with exit status 2 and an Airflow task fails on at once, without retry:
+# the same inputs would give the same error again (pipeline/orchestration/failfast.py).
+DATA_ERRORS: tuple[type[Exception], ...] = (RekonError, ValueError)
