@@ -19,9 +19,11 @@ COPY --chown=airflow:0 pipeline /opt/rekon/pipeline
 COPY --chown=airflow:0 sql /opt/rekon/sql
 COPY --chown=airflow:0 expectations /opt/rekon/expectations
 COPY --chown=airflow:0 dags /opt/rekon/dags
+COPY --chown=airflow:0 plugins /opt/rekon/plugins
 # Editable: the package finds sql/ and expectations/ next to pipeline/, as in a checkout.
 RUN pip install --no-cache-dir --no-deps -e /opt/rekon
 
 ENV AIRFLOW__CORE__DAGS_FOLDER=/opt/rekon/dags \
+    AIRFLOW__CORE__PLUGINS_FOLDER=/opt/rekon/plugins \
     REKON_LANDING=/landing \
     REKON_DATA=/data

@@ -97,6 +97,7 @@ def test_airflow_components_share_one_configuration_and_jwt_secret(services: dic
         assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("postgresql+psycopg://")
         assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://")
         assert env["AIRFLOW__CORE__DAGS_FOLDER"] == "/opt/rekon/dags"
+        assert env["AIRFLOW__CORE__PLUGINS_FOLDER"] == "/opt/rekon/plugins"
         assert "_PIP_ADDITIONAL_REQUIREMENTS" not in env
     assert all(env == envs[0] for env in envs[:-2]), "Airflow services disagree on their configuration"
 
@@ -110,7 +111,7 @@ def test_the_image_is_built_from_the_lock_file(services: dict[str, Any]) -> None
     assert re.search(r"pip install .*--no-deps -e /opt/rekon", dockerfile)
     assert "_PIP_ADDITIONAL_REQUIREMENTS" not in (REPO / "docker-compose.yml").read_text()
     # The image holds what the DAGs import at run time.
-    for folder in ("pipeline", "sql", "expectations", "dags"):
+    for folder in ("pipeline", "sql", "expectations", "dags", "plugins"):
         assert re.search(rf"^COPY .*\b{folder} /opt/rekon/{folder}$", dockerfile, re.M), folder
     lock = (REPO / "requirements-runtime.lock").read_text()
     pins = {line.split("==")[0] for line in lock.splitlines() if "==" in line and not line.startswith(" ")}

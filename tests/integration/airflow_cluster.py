@@ -112,6 +112,7 @@ class Cluster:
                 "AIRFLOW_HOME": str(self.home),
                 "AIRFLOW_CONFIG": str(self.home / "airflow.cfg"),
                 "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+                "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
                 "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
                 "AIRFLOW__CORE__EXECUTOR": executor,
                 "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",

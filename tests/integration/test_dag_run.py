@@ -32,6 +32,7 @@ def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     out = tmp_path_factory.mktemp("landing")
     generate(out, employers=200, seed=20261, period=PERIOD)
+    (out / PERIOD / "_READY").touch()  # complete: the DAG reads a delivery only then
     return out
 
 

@@ -157,3 +157,30 @@ def test_an_unknown_alert_is_refused() -> None:
 
     with pytest.raises(ValueError, match="unknown alert"):
         RekonAlert("sometimes")
+
+
+def test_a_run_is_noted_with_its_period_when_it_starts() -> None:
+    import importlib.util
+    from types import SimpleNamespace
+
+    path = Path(__file__).resolve().parents[2] / "plugins" / "rekon_period_note.py"
+    spec = importlib.util.spec_from_file_location("rekon_period_note", path)
+    plugin = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(plugin)
+
+    def run(**kw):
+        base = {"dag_id": "rekon_monthly", "note": None, "conf": {}, "logical_date": None}
+        base.update(data_interval_start=None, run_after=None, run_id="r")
+        return SimpleNamespace(**{**base, **kw})
+
+    rerun = run(run_type="manual", conf={"period": "2026-08"}, run_after=datetime(2026, 12, 7, tzinfo=UTC))
+    scheduled = run(run_type="scheduled", data_interval_start=datetime(2026, 11, 1, tzinfo=UTC))
+    written = run(run_type="manual", conf={"period": "2026-08"}, note="by hand")
+    other = run(dag_id="rekon_branch_summaries", run_type="manual")
+    (listener,) = plugin.RekonPeriodNote.listeners
+    for dag_run in (rerun, scheduled, written, other):
+        listener.on_dag_run_running(dag_run=dag_run, msg="started")
+    assert rerun.note == "period 2026-08"
+    assert scheduled.note == "period 2026-11"
+    assert written.note == "by hand"
+    assert other.note is None
