@@ -129,6 +129,8 @@ class Cluster:
                 "AIRFLOW__API__SECRET_KEY": uuid.uuid4().hex,
                 "AIRFLOW__API__PORT": str(self.api_port),
                 "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{self.api_port}/execution/",
+                # A shared, loaded machine answers slower than the 5 s default.
+                "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": "30",
                 "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
                 "AIRFLOW__CELERY__BROKER_URL": f"redis://{REDIS[0]}:{REDIS[1]}/0",
                 "AIRFLOW__CELERY__RESULT_BACKEND": f"db+{conn}",

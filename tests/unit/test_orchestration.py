@@ -184,3 +184,22 @@ def test_a_run_is_noted_with_its_period_when_it_starts() -> None:
     assert scheduled.note == "period 2026-11"
     assert written.note == "by hand"
     assert other.note is None
+
+
+def test_a_delivery_without_its_ready_marker_is_never_read(tmp_path: Path) -> None:
+    from pipeline.errors import MissingRegistryError
+    from pipeline.steps import delivery_status
+
+    period = tmp_path / "2026-10"
+    for name in ("registry/employers.csv", "registry/participants.parquet", "payroll/01.csv"):
+        (period / name).parent.mkdir(parents=True, exist_ok=True)
+        (period / name).write_text("x\n")
+    # Every extract is there, but the agencies have not said the delivery is complete.
+    status = delivery_status("2026-10", tmp_path, require_marker=True)
+    assert status["ready"] is False and "_READY" in status["detail"]
+    (period / "_READY").touch()
+    assert delivery_status("2026-10", tmp_path, require_marker=True)["ready"] is True
+    # Marked complete without a registry: a data error, not a wait.
+    (period / "registry" / "employers.csv").unlink()
+    with pytest.raises(MissingRegistryError):
+        delivery_status("2026-10", tmp_path, require_marker=True)
