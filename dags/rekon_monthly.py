@@ -139,7 +139,8 @@ def _run_is_over(claimant: str) -> bool:
         if "not found" in str(exc).lower() or "NOT_FOUND" in str(exc):
             return True
         raise
-    return str(state) not in ("queued", "running")
+    # A DagRunState (a str enum: its str() is "DagRunState.RUNNING") or its value.
+    return str(getattr(state, "value", state)) not in ("queued", "running")
 
 
 def _scheduled_run_active(period: str) -> str | None:
