@@ -361,8 +361,11 @@ def assert_same_publication(published: Path, expected: Path) -> None:
 
 
 def print_timings(cluster: Cluster, dag_id: str) -> None:
+    def clock(moment: Any) -> str:
+        return f"{moment:%H:%M:%S}" if moment else "-"
+
     for task_id, map_index, label, queued, started_at, duration in cluster.task_timings(dag_id):
         print(
-            f"  {task_id}[{label or map_index}] queued {queued:%H:%M:%S} started {started_at:%H:%M:%S} "
+            f"  {task_id}[{label or map_index}] queued {clock(queued)} started {clock(started_at)} "
             f"took {duration or 0:.1f} s"
         )

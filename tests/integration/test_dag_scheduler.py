@@ -37,7 +37,6 @@ from tests.integration.airflow_cluster import (
     _reachable,
     assert_same_publication,
     clusters,
-    print_timings,
 )
 
 pytestmark = pytest.mark.real_scheduler
@@ -210,7 +209,6 @@ def test_backfill_publishes_oldest_first_with_the_history_of_rekon_run(
     seconds = time.perf_counter() - started
     record_property("backfill_seconds", round(seconds, 1))
     print(f"backfill of 3 months: {seconds:.1f} s")
-    print_timings(cluster, DAG_ID)
 
     runs = cluster.sql(
         "select run_id, logical_date from dag_run where dag_id = %s and run_type = 'backfill' "
