@@ -42,7 +42,12 @@ def load_dag() -> DAG:
 
     bag = DagBag(dag_folder=DAGS)
     assert bag.import_errors == {}
-    return bag.dags[DAG_ID]
+    dag = bag.dags[DAG_ID]
+    # dag.test() in Airflow 3.3 cannot prune a DeadlineAlert when a run succeeds (it looks the
+    # alert up by its definition instead of its stored id); the real scheduler's tests
+    # (test_dag_scheduler.py) run the deadline.
+    dag.deadline = None
+    return dag
 
 
 def task_states(run: DagRun) -> dict[str, str]:
