@@ -162,7 +162,10 @@ def _settings_period(cluster: Cluster, run_id: str) -> str:
         "and task_id = 'settings' and key = 'period'",
         (DAG_ID, run_id),
     )
-    return json.loads(rows[0][0]) if rows else ""
+    if not rows:
+        return ""
+    value = rows[0][0]  # a jsonb column: psycopg gives the decoded value
+    return value if isinstance(value, str) else json.loads(value)
 
 
 def _note(cluster: Cluster, run_id: str) -> str | None:
