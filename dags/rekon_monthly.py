@@ -50,7 +50,9 @@ database connection, a killed worker) are retried with exponential backoff. Ever
 **Operator actions are final.** Marking a run failed (UI or API) stops its running task, skips
 every task still to run, `publish` included, and runs the teardown, which releases the claim: the
 run publishes nothing (a publication is swapped in atomically by `publish`, the one point of no
-return) and the next run of the period starts at once.
+return) and the next run of the period starts at once. (Airflow 3.3 then settles the run's state
+from its tasks': failed when a running task was stopped, success when none was running and the
+rest were skipped; either way nothing is published.)
 
 **Alerts.** A failed task, a published period (findings per category, rows quarantined, the
 quality report) and a run not finished `publication_due_days` after it was queued (a
