@@ -5,6 +5,9 @@ Runs whenever `rekon_monthly` publishes a period (the `rekon_published` asset) a
 summary per branch office (kantor cabang) to `<data>/summaries/<period>/`: `branches.csv`, the
 national index, and `<branch_code>.csv`, that branch's findings in follow-up priority order.
 
+Every publication that triggered the run gets its summaries and e-mails, in period order: when
+a backfill publishes several months before this DAG runs, the run's asset events hold them all.
+
 When the Airflow connection `rekon_smtp` exists (type SMTP), each branch office gets its summary
 by e-mail: to the addresses the Variable `rekon_branch_recipients` lists for its code
 (`{"KC-PLKR": ["kepatuhan.plkr@example.go.id"], "*": ["pusat@example.go.id"]}`; `*` gets
@@ -12,23 +15,26 @@ every branch's mail). Without the connection the e-mail task is skipped, and say
 
 | task | does |
 |---|---|
-| `published_period` | the period and data folder of the publication that triggered the run |
-| `summarise` | writes the summaries (rewritten whole on every run) |
-| `email_branches` | sends them through `rekon_smtp`, or skips |
+| `published_periods` | the periods and data folders of the publications that triggered the run |
+| `summarise` | writes each period's summaries, oldest first (rewritten whole on every run) |
+| `email_branches` | sends them through `rekon_smtp`, period by period, or skips |
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pendulum
 from airflow.sdk import Asset, dag, task
 
+from pipeline.orchestration import settings as run_settings
+from pipeline.orchestration.alerts import RekonAlert
+
 # The asset dags/rekon_monthly.py updates; the same name and URI make it the same asset.
 PUBLISHED = Asset(name="rekon_published", uri="rekon://published", group="rekon")
 SMTP_CONN_ID = "rekon_smtp"
 RECIPIENTS_VARIABLE = "rekon_branch_recipients"
+SETTINGS = run_settings.durations()
 
 
 @dag(
@@ -37,34 +43,38 @@ RECIPIENTS_VARIABLE = "rekon_branch_recipients"
     schedule=[PUBLISHED],
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
     catchup=False,
+    # One run at a time: runs of queued publications write and e-mail their periods in order.
+    max_active_runs=1,
+    dagrun_timeout=SETTINGS["run_timeout"],
     default_args={
         "owner": "rekon",
-        "retries": 3,
-        "retry_delay": timedelta(minutes=2),
+        "retries": SETTINGS["retries"],
+        "retry_delay": SETTINGS["retry_delay"],
         "retry_exponential_backoff": 2.0,
-        "max_retry_delay": timedelta(minutes=30),
+        "max_retry_delay": SETTINGS["max_retry_delay"],
+        "execution_timeout": SETTINGS["task_timeout"],
+        "on_failure_callback": RekonAlert("failed"),
     },
     tags=["rekon", "bpjs"],
 )
 def rekon_branch_summaries() -> None:
-    @task(multiple_outputs=True)
-    def published_period(triggering_asset_events: Any = None) -> dict[str, str]:
-        # Several publications may have queued up (a backfill): each one's summaries are written
-        # when its own event is the latest; here the latest publication wins.
+    @task(doc_md="The publications that triggered the run, one per period, oldest first.")
+    def published_periods(triggering_asset_events: Any = None) -> list[dict[str, str]]:
+        from pipeline.orchestration.publications import in_period_order
+
         events = list((triggering_asset_events or {}).get(PUBLISHED, []))
         if not events:
             raise ValueError("rekon_branch_summaries runs on a rekon_published event; none was given")
-        extra = dict(events[-1].extra)
-        return {"period": extra["period"], "data": extra["data"]}
+        return in_period_order([dict(event.extra) for event in events])
 
-    @task
-    def summarise(period: str, data: str) -> dict[str, Any]:
+    @task(doc_md="Writes `<data>/summaries/<period>/` for each publication, oldest first.")
+    def summarise(publications: list[dict[str, str]]) -> list[dict[str, Any]]:
         from pipeline.steps import branch_summaries
 
-        return branch_summaries(period, data)
+        return [branch_summaries(p["period"], p["data"]) for p in publications]
 
-    @task
-    def email_branches(summary: dict[str, Any]) -> int:
+    @task(doc_md="E-mails each branch office its summary through `rekon_smtp`, period by period.")
+    def email_branches(summaries: list[dict[str, Any]]) -> int:
         import json
 
         from airflow.sdk import BaseHook, Variable
@@ -79,7 +89,7 @@ def rekon_branch_summaries() -> None:
         recipients = json.loads(Variable.get(RECIPIENTS_VARIABLE, default="{}"))
         sent = 0
         with SmtpHook(smtp_conn_id=SMTP_CONN_ID) as smtp:
-            for branch in summary["branches"]:
+            for summary, branch in ((s, b) for s in summaries for b in s["branches"]):
                 to = recipients.get(branch["branch_code"], []) + recipients.get("*", [])
                 if not to:
                     print(f"{branch['branch_code']}: no recipients in {RECIPIENTS_VARIABLE}")
@@ -97,8 +107,7 @@ def rekon_branch_summaries() -> None:
                 sent += 1
         return sent
 
-    run = published_period()
-    email_branches(summarise(run["period"], run["data"]))
+    email_branches(summarise(published_periods()))
 
 
 rekon_branch_summaries()

@@ -3,56 +3,75 @@
 
 Monthly reconciliation of employers and workers against the BPJS Ketenagakerjaan registry.
 
-A run reconciles one **period** (`YYYY-MM`): the calendar month before the run's logical date.
-The scheduled run that fires at 00:00 UTC on 1 November 2026 reconciles `2026-10`; so does a
-manual run triggered with any logical date in November 2026, which is how to redo a month (a
-manual run without a logical date reconciles the month before the moment it was triggered).
-Scheduled and backfilled runs take the month of their data interval (in Airflow their logical
-date is that interval's start: 1 October 2026 for the run of 1 November). The period is fixed
-when the run is created, never read from the wall clock at task time, so a retry, a cleared
-task or a backfill months later reprocesses the same month.
+A run reconciles one **period** (`YYYY-MM`), fixed when the run starts and shown in its
+`settings` task:
+
+- the **`period` param** (the trigger form, or `--conf '{"period": "2026-08"}'`), when given: how
+  to rerun a month;
+- else, for a scheduled or backfilled run, the month of its data interval: the run that fires at
+  00:00 UTC on 1 November 2026 reconciles `2026-10` (its logical date, 1 October, is in the
+  period: the run id `scheduled__2026-10-01T00:00:00+00:00` names the month it reconciles);
+- else (a manual run without a period) the month before its logical date.
+
+Months are published in order. A backfill (`airflow backfill create --dag-id rekon_monthly
+--from-date 2026-09-01 --to-date 2026-11-01`, no other option) creates its runs at once, but
+`claim_period` lets a month start only when the month before it is not being published (no live
+run claims it and no active scheduled or backfilled run of it is waiting to), so the months are
+published one at a time, oldest first, each one's history reading the month before's new
+publication: the same files as `rekon run` month by month. A rerun of a period runs beside a
+scheduled run that waits for its delivery (up to `max_active_runs` runs at once).
 
 | task | does |
 |---|---|
 | `settings` | the period, the folders and the run's claim name, once for the whole run |
-| `wait_for_delivery` | waits (up to 3 days) for the delivery: see below |
-| `claim_period` | waits until no other run works on the period, then claims it |
-| `check_delivery` | stages the delivery, if stored; empties the work folder (fresh run); lists sources |
+| `wait_for_delivery` | waits for the delivery's `_READY` marker |
+| `claim_period` | waits for the month before and for any other run of the period, then claims it |
+| `check_delivery` | stages the delivery, if stored; empties the work folder (a fresh run); lists sources |
 | `ingest` | one mapped instance per delivered source: landing files -> typed Parquet |
 | `validate` | one per source, after **all** ingests (batch expectations read other sources) |
 | `prepare_partitions` | resolves employer identity once; splits rows by their employer's province |
 | `reconcile_partition` | one per province present: its employers' models, in its own DuckDB file |
 | `merge` | the provinces' marts and the national models into the period's database |
 | `publish` | swaps in `<data>/published/<YYYY-MM>/`, copies it to any storage root; updates the asset |
-| `release_period` | teardown: gives up the claim, whether the run succeeded or not |
+| `release_period` | teardown: gives up the claim, whether the run succeeded, failed or was stopped |
 
-A delivery is complete when `<landing>/<period>/_READY` is there, or, unless the run's
-`require_ready_marker` param is true, when the registry extracts are. A `_READY` marker without
-a registry extract fails the run at once: waiting would not mend it. With a storage root, the
-same rules are applied to the listing of `<root>/landing/<period>/` instead.
+**Delivery.** A delivery is complete when `<landing>/<period>/_READY` is there; a delivery without
+it is never read, however many files are there (the `require_ready_marker` param, true by
+default, may be set false to accept the registry extracts alone). A `_READY` marker without a
+registry extract fails the run at once. The sensor gives up after `delivery_timeout_hours` and
+fails, which alerts the operators. A rerun whose delivery is complete passes at its first poke.
+
+**Failures.** A data error, whatever `rekon run` answers with exit status 2 (a missing or
+unreadable registry, a failing `error` expectation, ...), fails its task at once without retry;
+the teardown releases the period and the operators are alerted. Other errors (I/O, a lost
+database connection, a killed worker) are retried with exponential backoff. Every task has an
+`execution_timeout` and the run a `dagrun_timeout` (pipeline/orchestration/settings.toml).
+
+**Operator actions are final.** Marking a run failed (UI or API) stops its running task, skips
+every task still to run, `publish` included, and runs the teardown, which releases the claim: the
+run publishes nothing (a publication is swapped in atomically by `publish`, the one point of no
+return) and the next run of the period starts at once. (Airflow 3.3 then settles the run's state
+from its tasks': failed when a running task was stopped, success when none was running and the
+rest were skipped; either way nothing is published.)
+
+**Alerts.** A failed task, a published period (findings per category, rows quarantined, the
+quality report) and a run not finished `publication_due_days` after it was queued (a
+`DeadlineAlert`) go to the operators through the SMTP connection `rekon_smtp` and the Variable
+`rekon_alert_recipients`; without them the message is logged (pipeline/orchestration/alerts.py).
 
 `publish` updates the asset `rekon_published` (the period, the folder and the storage root's copy
 in the event's extra), on which `rekon_branch_summaries` is scheduled.
 
 Safe reruns: every task rewrites its own outputs whole and swaps them into place, so clearing
 any task (Airflow clears the claim and its teardown with it) or the whole run publishes the
-same files again. Runs of different periods (a backfill) are independent; two runs of the same
-period never interleave: the second waits in `claim_period`, and `rekon run` refuses to start
-on a claimed period.
+same files again; two runs of the same period never interleave, and `rekon run` refuses to
+start on a claimed period.
 
 Folders: Airflow Variables `rekon_landing` and `rekon_data`, else the environment variables
 `REKON_LANDING` and `REKON_DATA`, else `var/landing` and `var/data` next to the `dags/` folder.
-They are resolved once, by `settings`, so every task of a run uses the same folders.
-
-Storage root: when the Variable `rekon_storage` (else `REKON_STORAGE`) names one (a path or an
-fsspec URL such as `s3://bucket/rekon`; S3 credentials and endpoint from the `AWS_*` environment),
-deliveries come from `<root>/landing/<period>/` and publications go to `<root>/published/<period>/`
-(pipeline/storage.py). `wait_for_delivery` watches the root; `check_delivery` stages the delivery
-into `<landing>/<period>/` (new or changed files copied, files no longer delivered removed, the
-result checked against the listing), so ingest reads local files as ever; `publish` publishes
-locally, then mirrors the publication to the root, `manifest.json` last. The data folder stays a
-local (shared) folder: DuckDB, the atomic swap and the period claim need one. Without a storage
-root, the landing folder is the delivery and nothing is mirrored.
+Storage root: the Variable `rekon_storage` (else `REKON_STORAGE`), a path or an fsspec URL
+(pipeline/storage.py): deliveries are staged from `<root>/landing/<period>/`, publications
+mirrored to `<root>/published/<period>/`.
 
 The tasks hold no logic: each calls functions of `pipeline.steps` (the same functions `rekon run`
 calls) and passes only small metadata through XCom.
@@ -61,13 +80,26 @@ calls) and passes only small metadata through XCom.
 from __future__ import annotations
 
 import os
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pendulum
-from airflow.sdk import Asset, CronTriggerTimetable, Param, PokeReturnValue, dag, task
+from airflow.sdk import (
+    Asset,
+    AsyncCallback,
+    CronTriggerTimetable,
+    DeadlineAlert,
+    DeadlineReference,
+    Param,
+    PokeReturnValue,
+    dag,
+    task,
+)
 from dateutil.relativedelta import relativedelta
+
+from pipeline.orchestration import settings as run_settings
+from pipeline.orchestration.alerts import RekonAlert
+from pipeline.orchestration.periods import PATTERN
 
 # Defaults for a checkout or an image where dags/ sits next to var/ (the repo layout).
 _ROOT = Path(__file__).resolve().parent.parent
@@ -83,12 +115,8 @@ _FOLDERS = {
 # dags/rekon_branch_summaries.py is scheduled on it.
 PUBLISHED = Asset(name="rekon_published", uri="rekon://published", group="rekon")
 
-# Extracts trickle in over the first days of the month: poke rarely, give up after 3 days.
-DELIVERY_POKE = timedelta(minutes=15)
-DELIVERY_TIMEOUT = timedelta(days=3)
-# Another run of the same period finishes within hours (a backfill's run, a manual rerun).
-CLAIM_POKE = timedelta(minutes=1)
-CLAIM_TIMEOUT = timedelta(hours=12)
+# Waits, retries, timeouts and the deadline: pipeline/orchestration/settings.toml.
+SETTINGS = run_settings.durations()
 
 
 def _folder(name: str) -> str:
@@ -113,7 +141,21 @@ def _run_is_over(claimant: str) -> bool:
         if "not found" in str(exc).lower() or "NOT_FOUND" in str(exc):
             return True
         raise
-    return str(state) not in ("queued", "running")
+    # A DagRunState (a str enum: its str() is "DagRunState.RUNNING") or its value.
+    return str(getattr(state, "value", state)) not in ("queued", "running")
+
+
+def _scheduled_run_active(period: str) -> str | None:
+    """An active scheduled or backfilled run of `period` (its logical date is the month's first
+    day), which has perhaps not claimed the period yet: a backfill's runs all start at once."""
+    from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
+
+    from pipeline.orchestration.periods import month_start
+
+    active = RuntimeTaskInstance.get_dr_count(
+        dag_id="rekon_monthly", logical_dates=[month_start(period)], states=["queued", "running"]
+    )
+    return f"its run is still active ({active} run(s) of logical date {period}-01)" if active else None
 
 
 @dag(
@@ -121,52 +163,64 @@ def _run_is_over(claimant: str) -> bool:
     doc_md=__doc__,
     # A bare "@monthly" means, with Airflow 3's default create_cron_data_intervals=False, a
     # zero-length data interval: data_interval_start would be the month that has only just
-    # begun. An explicit one-month interval makes the run at 1 November cover October, for
-    # scheduled and manual runs alike, whatever that setting says.
+    # begun. An explicit one-month interval makes the run at 1 November cover October.
     schedule=CronTriggerTimetable("@monthly", timezone="UTC", interval=relativedelta(months=1)),
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
     catchup=False,
-    # A run can need gigabytes (DuckDB joins over millions of payroll rows): one month at a
-    # time keeps a backfill from overloading the workers.
-    max_active_runs=1,
+    # Not 1: a period rerun must not queue behind a scheduled run that waits days for its
+    # delivery. The order of months and one run per period are kept by claim_period.
+    max_active_runs=SETTINGS["max_active_runs"],
+    dagrun_timeout=SETTINGS["run_timeout"],
     params={
+        "period": Param(
+            None,
+            type=["null", "string"],
+            pattern=PATTERN,
+            title="Period (YYYY-MM)",
+            description="The month to reconcile, e.g. 2026-08. Empty: the month before the run's date.",
+        ),
         "require_ready_marker": Param(
-            False,
+            True,
             type="boolean",
-            description="Wait for the agencies' _READY marker even when the registry extracts are there.",
-        )
+            title="Wait for _READY",
+            description="Read the delivery only once the agencies' _READY marker is there.",
+        ),
     },
+    deadline=DeadlineAlert(
+        reference=DeadlineReference.DAGRUN_QUEUED_AT,
+        interval=SETTINGS["publication_due"],
+        callback=AsyncCallback(RekonAlert, kwargs={"kind": "late"}),
+    ),
     default_args={
         "owner": "rekon",
-        # Extracts land late or a worker dies: retries at 5, 10, 20 and 40 minutes ride that out.
-        "retries": 4,
-        "retry_delay": timedelta(minutes=5),
+        # Transient errors only: a data error fails at once (pipeline/orchestration/failfast.py).
+        "retries": SETTINGS["retries"],
+        "retry_delay": SETTINGS["retry_delay"],
         "retry_exponential_backoff": 2.0,
-        "max_retry_delay": timedelta(hours=2),
+        "max_retry_delay": SETTINGS["max_retry_delay"],
+        "execution_timeout": SETTINGS["task_timeout"],
+        "on_failure_callback": RekonAlert("failed"),
     },
     tags=["rekon", "bpjs"],
 )
 def rekon_monthly() -> None:
-    @task(multiple_outputs=True)
+    @task(multiple_outputs=True, doc_md="The run's period, folders and claim name, resolved once.")
     def settings(
+        params: dict[str, Any] | None = None,
         logical_date: pendulum.DateTime | None = None,
         data_interval_start: pendulum.DateTime | None = None,
         dag_run: Any = None,
     ) -> dict[str, str]:
-        # Resolved once per run and passed on, so a retry hours later cannot switch folders.
-        run_type = str(getattr(dag_run.run_type, "value", dag_run.run_type))
-        if run_type == "manual" and logical_date is not None:
-            # Airflow infers a manual run's data interval from the moment it was triggered,
-            # whatever logical date it was given: the logical date says which month was meant.
-            month = pendulum.instance(logical_date).in_timezone("UTC").subtract(months=1)
-        elif data_interval_start is not None:
-            # Scheduled and backfilled runs: the interval is the month (its start is also the
-            # logical date); a manual run without a logical date: the month before the trigger.
-            month = pendulum.instance(data_interval_start).in_timezone("UTC")
-        else:
-            raise ValueError("rekon_monthly needs a logical date or a data interval to pick its month")
+        from pipeline.orchestration.failfast import data_errors_fail_fast
+        from pipeline.orchestration.periods import of_run
+
+        with data_errors_fail_fast():
+            run_type = str(getattr(dag_run.run_type, "value", dag_run.run_type))
+            requested = (params or {}).get("period")
+            period = of_run(requested, run_type, logical_date, data_interval_start, dag_run.run_after)
+        print(f"{dag_run.run_id} reconciles {period}")
         return {
-            "period": month.strftime("%Y-%m"),
+            "period": period,
             "landing": _folder("landing"),
             "data": _folder("data"),
             "storage": _folder("storage"),
@@ -174,102 +228,136 @@ def rekon_monthly() -> None:
             "claimant": f"airflow:{dag_run.dag_id}:{dag_run.run_id}",
         }
 
-    @task.sensor(poke_interval=DELIVERY_POKE, timeout=DELIVERY_TIMEOUT, mode="reschedule")
+    @task.sensor(
+        poke_interval=SETTINGS["delivery_poke"],
+        timeout=SETTINGS["delivery_timeout"],
+        mode="reschedule",
+        doc_md="Waits for `<landing>/<period>/_READY`; fails when it times out or the registry is missing.",
+    )
     def wait_for_delivery(
         period: str, landing: str, storage: str, params: dict[str, Any] | None = None
     ) -> PokeReturnValue:
-        from airflow.sdk.exceptions import AirflowFailException
+        from pipeline.orchestration.failfast import data_errors_fail_fast
+        from pipeline.steps import delivery_status
 
-        from pipeline.steps import MissingRegistryError, delivery_status
-
-        try:
-            required = bool((params or {}).get("require_ready_marker"))
+        with data_errors_fail_fast():
+            # A _READY marker without a registry: no wait would mend the delivery.
+            required = bool((params or {}).get("require_ready_marker", True))
             status = delivery_status(period, landing, required, storage)
-        except MissingRegistryError as incomplete:
-            # Marked complete yet without a registry: no retry or wait will fix the delivery.
-            raise AirflowFailException(str(incomplete)) from None
         print(f"delivery {period}: {status['detail']}")
         return PokeReturnValue(is_done=status["ready"], xcom_value=status.get("sources"))
 
-    @task.sensor(poke_interval=CLAIM_POKE, timeout=CLAIM_TIMEOUT, mode="reschedule")
+    @task.sensor(
+        poke_interval=SETTINGS["claim_poke"],
+        timeout=SETTINGS["claim_timeout"],
+        mode="reschedule",
+        doc_md="Waits while the month before is being published or another run holds the period.",
+    )
     def claim_period(period: str, data: str, claimant: str) -> PokeReturnValue:
+        from pipeline.orchestration.failfast import data_errors_fail_fast
         from pipeline.steps import claim_period as claim
 
-        holder = claim(period, data, claimant, _run_is_over)
+        with data_errors_fail_fast():
+            holder = claim(period, data, claimant, _run_is_over, _scheduled_run_active)
         if holder:
-            print(f"waiting for {period}: {holder}")
+            print(f"{period}: {holder}")
         return PokeReturnValue(is_done=holder is None, xcom_value=claimant)
 
-    @task
+    @task(doc_md="Stages the delivery from the storage root, if any; lists the delivered sources.")
     def check_delivery(period: str, landing: str, data: str, claimant: str, storage: str) -> list[str]:
+        from pipeline.orchestration.failfast import data_errors_fail_fast
         from pipeline.steps import check_claim, stage_delivery, start
 
-        check_claim(period, data, claimant)
-        if storage:
-            # After the claim: no other run of the period reads the landing folder meanwhile.
-            print(f"staged {period}: {stage_delivery(period, storage, landing)}")
-        return start(period, landing, data)
+        with data_errors_fail_fast():
+            check_claim(period, data, claimant)
+            if storage:
+                # After the claim: no other run of the period reads the landing folder meanwhile.
+                print(f"staged {period}: {stage_delivery(period, storage, landing)}")
+            return start(period, landing, data)
 
-    @task(map_index_template="{{ source }}")
+    @task(map_index_template="{{ source }}", doc_md="One source's landing files to typed Parquet.")
     def ingest(period: str, landing: str, data: str, claimant: str, source: str) -> dict[str, Any]:
+        from pipeline.orchestration.failfast import data_errors_fail_fast
         from pipeline.steps import check_claim
         from pipeline.steps import ingest as ingest_step
 
-        check_claim(period, data, claimant)
-        return ingest_step(period, landing, data, source)
+        with data_errors_fail_fast():
+            check_claim(period, data, claimant)
+            return ingest_step(period, landing, data, source)
 
-    @task(map_index_template="{{ source }}")
+    @task(
+        map_index_template="{{ source }}",
+        doc_md="One source's expectation suite: accepted rows on, the others to quarantine.",
+    )
     def validate(period: str, data: str, claimant: str, source: str) -> dict[str, Any]:
+        from pipeline.orchestration.failfast import data_errors_fail_fast
+        from pipeline.orchestration.quiet import quiet_great_expectations
         from pipeline.steps import check_claim
         from pipeline.steps import validate as validate_step
 
-        check_claim(period, data, claimant)
-        return validate_step(period, data, source)
+        with data_errors_fail_fast(), quiet_great_expectations():
+            check_claim(period, data, claimant)
+            return validate_step(period, data, source)
 
-    @task
+    @task(doc_md="Resolves employer identity once; splits rows by their employer's province.")
     def prepare_partitions(period: str, data: str, claimant: str) -> list[str]:
+        from pipeline.orchestration.failfast import data_errors_fail_fast
         from pipeline.steps import check_claim, reconcile_prepare
 
-        check_claim(period, data, claimant)
-        return reconcile_prepare(period, data)["partitions"]
+        with data_errors_fail_fast():
+            check_claim(period, data, claimant)
+            return reconcile_prepare(period, data)["partitions"]
 
-    @task(map_index_template="{{ partition }}")
+    @task(map_index_template="{{ partition }}", doc_md="One province's models in its own DuckDB file.")
     def reconcile_partition(period: str, data: str, claimant: str, partition: str) -> dict[str, Any]:
+        from pipeline.orchestration.failfast import data_errors_fail_fast
         from pipeline.steps import check_claim
         from pipeline.steps import reconcile_partition as build
 
-        check_claim(period, data, claimant)
-        result = build(period, data, partition)
+        with data_errors_fail_fast():
+            check_claim(period, data, claimant)
+            result = build(period, data, partition)
         # Per-table timings stay in the log; XCom carries the summary only.
         return {k: result[k] for k in ("partition", "employers", "rows", "seconds")}
 
-    @task
+    @task(doc_md="The provinces' marts and the national models into the period's database.")
     def merge(period: str, data: str, claimant: str) -> dict[str, Any]:
+        from pipeline.orchestration.failfast import data_errors_fail_fast
         from pipeline.steps import check_claim, reconcile_merge
 
-        check_claim(period, data, claimant)
-        return {k: v for k, v in reconcile_merge(period, data).items() if k != "model_seconds"}
+        with data_errors_fail_fast():
+            check_claim(period, data, claimant)
+            return {k: v for k, v in reconcile_merge(period, data).items() if k != "model_seconds"}
 
-    @task(outlets=[PUBLISHED])
+    @task(
+        outlets=[PUBLISHED],
+        on_success_callback=RekonAlert("published"),
+        doc_md="Swaps in `<data>/published/<period>/`, mirrors it to any storage root; alerts.",
+    )
     def publish(
-        period: str, data: str, claimant: str, storage: str, outlet_events: Any = None
+        period: str, data: str, claimant: str, storage: str, outlet_events: Any = None, dag_run: Any = None
     ) -> dict[str, Any]:
+        from pipeline.orchestration.failfast import data_errors_fail_fast
         from pipeline.steps import check_claim, mirror_publication
         from pipeline.steps import publish as publish_step
 
-        check_claim(period, data, claimant)
-        published = publish_step(period, data)
-        mirrored = mirror_publication(period, data, storage)["url"] if storage else None
+        with data_errors_fail_fast():
+            check_claim(period, data, claimant)
+            if _run_is_over(claimant):
+                # Marked failed by an operator: nothing is published.
+                raise ValueError(f"{dag_run.run_id} is no longer running: {period} is not published")
+            published = publish_step(period, data)
+            mirrored = mirror_publication(period, data, storage)["url"] if storage else None
         outlet_events[PUBLISHED].extra = {
             "period": period,
             "data": data,
             "published": published["published"],
             "mirrored": mirrored,
         }
-        summary = {k: published[k] for k in ("published", "findings", "rows_received", "rows_quarantined")}
-        return {**summary, "mirrored": mirrored}
+        keys = ("published", "findings", "rows_received", "rows_quarantined", "quality_report")
+        return {**{k: published.get(k) for k in keys}, "mirrored": mirrored}
 
-    @task
+    @task(doc_md="Teardown: gives up the period's claim, whatever became of the run.")
     def release_period(period: str, data: str, claimant: str) -> bool:
         from pipeline.steps import release_period as release
 

@@ -9,6 +9,9 @@ period instead: `work/<period>/.claim` names the run that owns the period, writt
 - a CLI run stops at once when the period is claimed (or another CLI run holds the lock);
 - an Airflow run waits (its `claim_period` sensor) while a CLI run holds the lock or another
   live DAG run holds the claim, and takes over a claim whose run is no longer queued or running;
+- an Airflow run also waits while the month before its period is being published (a live run
+  claims it, or an active DAG run of that month has yet to claim it), so that a backfill's months
+  are published oldest first and each one's history reads the previous month's new publication;
 - every task of the run checks, before it touches the period's files, that its run still owns
   the claim, so a run that lost it (someone removed it by hand) cannot interleave with another;
 - the run's teardown task releases the claim, whether the run succeeded or not.
@@ -94,6 +97,24 @@ def try_claim(layout: Layout, owner: str, is_stale: Callable[[str], bool] = lamb
             return None
     except PeriodBusy as busy:
         return str(busy)
+
+
+def previous_in_progress(
+    layout: Layout,
+    is_stale: Callable[[str], bool] = lambda _: False,
+    previous_run: Callable[[str], str | None] = lambda _: None,
+) -> str | None:
+    """Why the period must wait for the month before it, or None. A live owner of the previous
+    month's claim is publishing it; `previous_run(period)` names an active DAG run of that month
+    that has not claimed it yet (a backfill's earlier run, still queued)."""
+    from pipeline.orchestration.periods import previous
+
+    before = Layout(layout.data, previous(layout.period))
+    current = read_claim(before)
+    if current is not None and not is_stale(current["owner"]):
+        return f"waiting for {before.period} to be published first: claimed by {current['owner']}"
+    active = previous_run(before.period)
+    return f"waiting for {before.period} to be published first: {active}" if active else None
 
 
 def check_claim(layout: Layout, owner: str) -> None:

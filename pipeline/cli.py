@@ -9,7 +9,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from pipeline.errors import RekonError, without_values
+from pipeline.errors import DATA_ERRORS, without_values
 
 DEFAULT_DEMO_DIR = Path("demo")
 DEFAULT_DEMO_PERIOD = "2026-10"
@@ -162,7 +162,7 @@ def failure(exc: BaseException) -> tuple[int, str]:
     if isinstance(exc, KeyboardInterrupt):
         return 130, "rekon: interrupted; nothing new was published"
     text = without_values(" ".join(str(exc).split()))
-    if isinstance(exc, RekonError | ValueError):
+    if isinstance(exc, DATA_ERRORS):
         return 2, f"rekon: error: {text}"
     if isinstance(exc, OSError) and exc.errno in _STORAGE_FAULTS:
         where = f"{exc.filename}: " if exc.filename else ""

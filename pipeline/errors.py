@@ -34,3 +34,8 @@ class UnreadableFileError(Exception):
 class PublishWriteError(RekonError):
     """The publication could not be written (a full disk, an unwritable folder); the previous
     publication stays in force and nothing of the new one is left."""
+
+
+# What `rekon run` answers with exit status 2 and an Airflow task fails on at once, without retry:
+# the same inputs would give the same error again (pipeline/orchestration/failfast.py).
+DATA_ERRORS: tuple[type[Exception], ...] = (RekonError, ValueError)

@@ -138,12 +138,22 @@ def stage_delivery(period: str, storage: str, landing: str | Path) -> dict[str, 
 
 
 def claim_period(
-    period: str, data: str | Path, owner: str, is_stale: Callable[[str], bool] = lambda _: False
+    period: str,
+    data: str | Path,
+    owner: str,
+    is_stale: Callable[[str], bool] = lambda _: False,
+    previous_run: Callable[[str], str | None] = lambda _: None,
 ) -> str | None:
-    """Claim the period for a DAG run (see pipeline.claim). None when claimed, else who holds it."""
-    from pipeline.claim import try_claim
+    """Claim the period for a DAG run (see pipeline.claim). None when claimed, else why not.
 
-    return try_claim(Layout(Path(data), period), owner, is_stale)
+    Months are published in order: while the previous month is being published (a live run
+    claims it, or `previous_run` names an active run of it, such as the earlier run of the same
+    backfill), the period is not claimed, so its history never reads a stale publication."""
+    from pipeline.claim import previous_in_progress, try_claim
+
+    layout = Layout(Path(data), period)
+    waiting = previous_in_progress(layout, is_stale, previous_run)
+    return waiting or try_claim(layout, owner, is_stale)
 
 
 def check_claim(period: str, data: str | Path, owner: str) -> None:

@@ -51,6 +51,14 @@ for _name in (
     os.environ.pop(_name, None)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "real_scheduler: starts real Airflow components on PostgreSQL (CI runs them; "
+        "`-m 'not real_scheduler'` leaves them out)",
+    )
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     shutil.rmtree(_AIRFLOW_HOME, ignore_errors=True)
 

@@ -2,8 +2,11 @@
 
 What a `docker compose up` needs and what an operator relies on: every service of the official
 Airflow 3 CeleryExecutor layout, start-up order on health, a healthcheck everywhere, one JWT
-secret for all Airflow components, the project baked into the image from requirements.lock,
-the shared data volume, the portal, and every variable the compose file needs in .env.example.
+secret for all Airflow components, the project baked into the image from the runtime lock (no
+dev extras), the shared data volume, the portal, every variable the compose file needs in
+.env.example; and for production: airflow-init refuses placeholder secrets (its own shell check
+is run here), the FAB auth manager with an admin and a read-only Viewer account, and workers
+given longer to stop than the longest task's clean stop.
 """
 
 from __future__ import annotations
@@ -94,6 +97,7 @@ def test_airflow_components_share_one_configuration_and_jwt_secret(services: dic
         assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("postgresql+psycopg://")
         assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://")
         assert env["AIRFLOW__CORE__DAGS_FOLDER"] == "/opt/rekon/dags"
+        assert env["AIRFLOW__CORE__PLUGINS_FOLDER"] == "/opt/rekon/plugins"
         assert "_PIP_ADDITIONAL_REQUIREMENTS" not in env
     assert all(env == envs[0] for env in envs[:-2]), "Airflow services disagree on their configuration"
 
@@ -102,15 +106,21 @@ def test_the_image_is_built_from_the_lock_file(services: dict[str, Any]) -> None
     dockerfile = (REPO / "Dockerfile").read_text()
     assert re.search(r"^FROM apache/airflow:\$\{AIRFLOW_VERSION\}-python", dockerfile, re.M)
     assert re.search(r"^ARG AIRFLOW_VERSION=3\.3\.2$", dockerfile, re.M)
-    assert re.search(r"pip install .*-r /opt/rekon/requirements\.lock", dockerfile)
+    assert re.search(r"pip install .*-r /opt/rekon/requirements-runtime\.lock", dockerfile)
+    assert not re.search(r"^(COPY|RUN) .*\brequirements\.lock", dockerfile, re.M)
     assert re.search(r"pip install .*--no-deps -e /opt/rekon", dockerfile)
     assert "_PIP_ADDITIONAL_REQUIREMENTS" not in (REPO / "docker-compose.yml").read_text()
     # The image holds what the DAGs import at run time.
-    for folder in ("pipeline", "sql", "expectations", "dags"):
+    for folder in ("pipeline", "sql", "expectations", "dags", "plugins"):
         assert re.search(rf"^COPY .*\b{folder} /opt/rekon/{folder}$", dockerfile, re.M), folder
-    lock = (REPO / "requirements.lock").read_text()
+    lock = (REPO / "requirements-runtime.lock").read_text()
+    pins = {line.split("==")[0] for line in lock.splitlines() if "==" in line and not line.startswith(" ")}
     for pinned in ("apache-airflow==3.3.2", "apache-airflow-providers-celery==", "psycopg==", "redis=="):
         assert pinned in lock, pinned
+    for pinned in ("apache-airflow-providers-fab", "apache-airflow-providers-smtp"):
+        assert pinned in pins, pinned
+    # The runtime image holds no dev extras (D13).
+    assert not pins & {"pytest", "playwright", "moto", "hypothesis", "ruff"}, pins & {"pytest", "playwright"}
     for name in (*AIRFLOW_SERVICES, "portal"):
         assert services[name]["build"]["dockerfile"] == "Dockerfile", name
     ignored = (REPO / ".dockerignore").read_text().split()
@@ -159,3 +169,81 @@ def test_readme_deployment_section_matches_the_files(services: dict[str, Any]) -
         assert f"`{name}`" in deployment, name
     for variable in ("AIRFLOW__API_AUTH__JWT_SECRET", "REKON_DATA_DIR", "REKON_LANDING_DIR"):
         assert variable in deployment, variable
+
+
+def _init_check(services: dict[str, Any]) -> str:
+    """airflow-init's secret check, as its shell runs it (compose's `$$` is a literal `$`)."""
+    script = services["airflow-init"]["command"][1]
+    return script[: script.index("mkdir")].replace("$$", "$")
+
+
+SECRETS = (
+    "AIRFLOW__CORE__FERNET_KEY",
+    "AIRFLOW__API_AUTH__JWT_SECRET",
+    "AIRFLOW__API__SECRET_KEY",
+    "POSTGRES_PASSWORD",
+    "_AIRFLOW_WWW_USER_PASSWORD",
+    "AIRFLOW_VIEWER_PASSWORD",
+)
+
+
+@pytest.mark.parametrize("left", [*SECRETS, None])
+def test_airflow_init_refuses_the_placeholder_secrets(services: dict[str, Any], left: str | None) -> None:
+    import subprocess
+
+    env = {name: f"real-secret-{i}" for i, name in enumerate(SECRETS)}
+    if left:
+        env[left] = "change-me"
+    result = subprocess.run(
+        ["bash", "-c", _init_check(services)], env=env, capture_output=True, text=True, check=False
+    )
+    if left is None:
+        assert result.returncode == 0, result.stderr
+    else:
+        assert result.returncode == 1
+        assert f"{left} is empty or still change-me" in result.stderr
+    empty = {**env, SECRETS[0]: ""}
+    assert subprocess.run(["bash", "-c", _init_check(services)], env=empty, check=False).returncode == 1
+
+
+def test_every_placeholder_of_env_example_is_checked(env_example: dict[str, str]) -> None:
+    placeholders = {name for name, value in env_example.items() if value == "change-me"}
+    checked = set(SECRETS) - {"_AIRFLOW_WWW_USER_PASSWORD"} | {"AIRFLOW_ADMIN_PASSWORD"}
+    assert placeholders == checked
+
+
+def test_the_fab_auth_manager_with_an_admin_and_a_read_only_viewer(services: dict[str, Any]) -> None:
+    from airflow.providers.fab.auth_manager.security_manager.override import (
+        FabAirflowSecurityManagerOverride as Fab,
+    )
+
+    for name in (*AIRFLOW_SERVICES, "airflow-init"):
+        manager = _env(services[name])["AIRFLOW__CORE__AUTH_MANAGER"]
+        assert manager == "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager", name
+        assert "SIMPLE_AUTH_MANAGER" not in " ".join(_env(services[name])), name
+    init = _env(services["airflow-init"])
+    assert init["_AIRFLOW_WWW_USER_CREATE"] == "true"
+    assert init["_AIRFLOW_WWW_USER_USERNAME"] == "${AIRFLOW_ADMIN_USER}"
+    assert init["_AIRFLOW_WWW_USER_PASSWORD"] == "${AIRFLOW_ADMIN_PASSWORD}"
+    script = services["airflow-init"]["command"][1]
+    assert re.search(r"airflow users create --role Viewer --username \"\$\$\{AIRFLOW_VIEWER_USER\}\"", script)
+    # FAB's Viewer reads DAGs, runs and logs, and changes nothing but its own password and profile.
+    viewer = next(role for role in Fab.ROLE_CONFIGS if role["role"] == "Viewer")["perms"]
+    changes = {
+        (action, resource) for action, resource in viewer if action != "can_read" and action != "menu_access"
+    }
+    assert {resource for _, resource in changes} <= {"My Password", "My Profile"}, changes
+    assert ("can_read", "DAGs") in viewer
+
+
+def _seconds(duration: str) -> int:
+    units = {"s": 1, "m": 60, "h": 3600}
+    return sum(int(n) * units[u] for n, u in re.findall(r"(\d+)([smh])", duration))
+
+
+def test_workers_get_longer_to_stop_than_the_longest_tasks_clean_stop(services: dict[str, Any]) -> None:
+    from pipeline.orchestration.settings import load
+
+    worker = services["airflow-worker"]
+    assert _env(worker)["DUMB_INIT_SETSID"] == "0"  # Celery's warm shutdown: running tasks finish
+    assert _seconds(worker["stop_grace_period"]) > load()["clean_stop_seconds"]

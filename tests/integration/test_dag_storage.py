@@ -292,8 +292,10 @@ def test_the_dag_reads_the_delivery_from_and_publishes_to_the_storage_root(
 
     bag = DagBag(dag_folder=DAGS)
     assert bag.import_errors == {}
+    dag = bag.dags["rekon_monthly"]
+    dag.deadline = None  # dag.test() cannot prune a DeadlineAlert (see test_dag_run.load_dag)
     started = time.perf_counter()
-    run = bag.dags["rekon_monthly"].test(logical_date=datetime(2026, 11, 1, tzinfo=UTC))
+    run = dag.test(logical_date=datetime(2026, 11, 1, tzinfo=UTC))
     record_property("dag_test_seconds", round(time.perf_counter() - started, 1))
 
     states = {f"{ti.task_id}[{ti.map_index}]": str(ti.state) for ti in run.get_task_instances()}

@@ -24,6 +24,9 @@ DAG_IDS = ("rekon_monthly", "rekon_branch_summaries")
 # Worth several seconds each to import: the dag-processor re-parses DAG files every few
 # seconds, so these belong inside the tasks. `pipeline` too: its steps import them.
 HEAVY = ("pandas", "pyarrow", "duckdb", "great_expectations", "pipeline")
+# What DAG files may import at parse time: the run settings, periods and alerts, standard library
+# and airflow.sdk only (tests/unit/test_orchestration.py).
+LIGHT = ("pipeline", "pipeline.orchestration")
 
 
 @pytest.fixture(scope="module")
@@ -98,23 +101,66 @@ def test_dag_has_the_expected_tasks(dag: DAG) -> None:
 def test_summaries_dag_runs_on_the_published_asset(dagbag: DagBag) -> None:
     summaries = dagbag.dags["rekon_branch_summaries"]
     assert [a.name for a in summaries.timetable.asset_condition.objects] == ["rekon_published"]
-    assert set(summaries.task_ids) == {"published_period", "summarise", "email_branches"}
+    assert set(summaries.task_ids) == {"published_periods", "summarise", "email_branches"}
     assert summaries.doc_md and "rekon_smtp" in summaries.doc_md
 
 
 def test_dag_schedule_and_retries(dagbag: DagBag, dag: DAG) -> None:
+    from pipeline.orchestration.settings import durations
+
+    settings = durations()
     assert dag.catchup is False
-    assert dag.max_active_runs == 1
+    # D1: a period rerun runs beside a scheduled run that waits for its delivery.
+    assert dag.max_active_runs > 1
     assert dag.doc_md and "period" in dag.doc_md
     for dag_id in DAG_IDS:
+        # D9: a hung task or run frees its worker.
+        assert dagbag.dags[dag_id].dagrun_timeout == settings["run_timeout"], dag_id
         for task in dagbag.dags[dag_id].tasks:
             assert task.retries >= 1, task.task_id
             assert task.retry_exponential_backoff > 1, task.task_id
             assert task.max_retry_delay is not None, task.task_id
+            assert task.execution_timeout == settings["task_timeout"], task.task_id
+            # D14: every task says what it does; D8: a failed task alerts.
+            assert task.doc_md, task.task_id
+            assert task.on_failure_callback, task.task_id
     # Sensors give up, with a message, rather than wait for ever.
     for task_id in ("wait_for_delivery", "claim_period"):
         sensor = dag.get_task(task_id)
         assert sensor.mode == "reschedule" and 0 < sensor.timeout <= 3 * 24 * 3600, task_id
+    assert dag.dagrun_timeout > timedelta(seconds=dag.get_task("wait_for_delivery").timeout)
+
+
+def test_the_period_param_and_the_ready_marker(dag: DAG) -> None:
+    from airflow.sdk.exceptions import ParamValidationError
+
+    params = dag.params
+    assert params["require_ready_marker"] is True
+    assert params["period"] is None
+    period = params.get_param("period")
+    assert period.schema["pattern"] and "null" in period.schema["type"]
+    # The trigger form takes a month or nothing, and refuses anything else.
+    assert period.resolve("2026-08") == "2026-08"
+    assert period.resolve(None) is None
+    for bad in ("2026-13", "2026-8", "202608", "2026-08-01"):
+        with pytest.raises(ParamValidationError):
+            period.resolve(bad)
+
+
+def test_a_month_not_published_in_time_alerts(dag: DAG) -> None:
+    from airflow.sdk import AsyncCallback, DeadlineReference
+
+    from pipeline.orchestration.alerts import RekonAlert
+    from pipeline.orchestration.settings import durations
+
+    (deadline,) = dag.deadline
+    assert deadline.reference == DeadlineReference.DAGRUN_QUEUED_AT
+    assert deadline.interval == durations()["publication_due"]
+    assert isinstance(deadline.callback, AsyncCallback)
+    assert deadline.callback.path == f"{RekonAlert.__module__}.RekonAlert"
+    assert deadline.callback.kwargs == {"kind": "late"}
+    publish = dag.get_task("publish")
+    assert any(getattr(cb, "kind", None) == "published" for cb in publish.on_success_callback)
 
 
 @pytest.mark.parametrize(
@@ -169,7 +215,9 @@ for path in sorted(pathlib.Path({str(DAGS)!r}).glob("*.py")):
     spec = importlib.util.spec_from_file_location("dag_" + path.stem, path)
     spec.loader.exec_module(importlib.util.module_from_spec(spec))
     loaded[path.name] = time.perf_counter() - started
-heavy = sorted({{m.split(".")[0] for m in sys.modules}} & set({list(HEAVY)!r}))
+light = {list(LIGHT)!r}
+modules = [m for m in sys.modules if m not in light and not m.startswith("pipeline.orchestration.")]
+heavy = sorted({{m.split(".")[0] for m in modules}} & set({list(HEAVY)!r}))
 print(json.dumps({{"files": loaded, "heavy": heavy}}))
 """
     result = subprocess.run(
