@@ -19,8 +19,7 @@ from pipeline.errors import MissingRegistryError, RegistryGateError, UnreadableF
 from pipeline.ingest.discover import discover, is_regular_file
 from pipeline.ingest.readers import RawFile, read_raw
 from pipeline.ingest.standardise import UNUSABLE, has_required_columns, map_header, parser_macros, select_sql
-from pipeline.layout import Layout
-from pipeline.reconcile.run import period_bounds
+from pipeline.layout import Layout, Period
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +72,7 @@ def ingest_file(path: Path, relative: str, source_name: str, out: Path, period: 
         con = connect()
         try:
             con.execute(parser_macros())
-            _, last_day = period_bounds(period)
+            last_day = Period.parse(period).last_day
             con.execute("set variable period_year = ?", [last_day.year])
             con.execute("set variable period_end = ?::date", [last_day])
             if raw.query is not None:

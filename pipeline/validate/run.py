@@ -22,7 +22,6 @@ from pipeline.ingest.run import INGEST_REPORT
 from pipeline.ingest.standardise import UNUSABLE
 from pipeline.layout import Layout
 from pipeline.quality.config import QualityConfig, load_config
-from pipeline.reconcile.run import previous_period
 from pipeline.reference import plausibility_parameters, regency_codes
 from pipeline.validate import batch, parallel
 from pipeline.validate.gx_runner import ROW_ID, Validator, empty_failures
@@ -298,7 +297,7 @@ def validate_source(layout: Layout, source_name: str) -> dict[str, Any]:
 
 def previous_accepted(layout: Layout, source_name: str) -> int | None:
     """Rows of `source_name` accepted by the previous period's publication, when there is one."""
-    manifest = layout.published_root / previous_period(layout.period) / "manifest.json"
+    manifest = layout.previous().published / "manifest.json"
     if not manifest.exists():
         return None
     inputs = json.loads(manifest.read_text()).get("inputs", [])
@@ -320,7 +319,7 @@ def registry_gates(layout: Layout, source_name: str, report: dict[str, Any], con
     if before and accepted < before * ratio and config.severity("registry_shrink") == "error":
         raise RegistryGateError(
             f"{source_name} ({files}): {accepted:,} rows accepted, under {ratio:.0%} of the "
-            f"{before:,} of {previous_period(layout.period)}; a registry that shrank so much would "
+            f"{before:,} of {layout.previous().period}; a registry that shrank so much would "
             "make registered employers findings, so nothing was published "
             "(setting checks.registry_shrink in rekon.toml)"
         )
