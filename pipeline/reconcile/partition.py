@@ -51,7 +51,13 @@ PREPARED_INTERMEDIATE = (
 PARTITIONED = (
     "int_registered_workers",
     "int_payroll_workers",
-    "int_name_matches",
+    "int_linkage_workers",
+    "int_linkage_participants",
+    "int_name_forms",
+    "int_linkage_pairs",
+    "int_linkage_candidates",
+    "int_linkage_outcomes",
+    "int_worker_linkage",
     "int_worker_matches",
     "int_employer_rates",
     "int_payroll_summary",
@@ -61,6 +67,9 @@ PARTITIONED = (
     "findings_pds_program",
     "findings_proyek",
     "finding_workers",
+    "review_workers",
+    "linkage_outcomes",
+    "linkage_decisions",
 )
 PARTITION_OUTPUTS = (
     "findings_pwbd",
@@ -69,6 +78,9 @@ PARTITION_OUTPUTS = (
     "findings_pds_program",
     "findings_proyek",
     "finding_workers",
+    "review_workers",
+    "linkage_outcomes",
+    "linkage_decisions",
 )
 # Built in the merge over the whole country: priority is ranked per branch office (and the
 # BELUM-DIPETAKAN branch spans provinces), history and coverage are national.

@@ -20,6 +20,7 @@ from pipeline.contract import REGISTRY_SOURCES, SOURCES, empty_relation_sql
 from pipeline.db import connect, sql_path
 from pipeline.errors import RekonError
 from pipeline.layout import Layout
+from pipeline.linkage.decisions import attach_decisions
 from pipeline.reference import reference_files
 
 log = logging.getLogger(__name__)
@@ -159,7 +160,8 @@ def build_model(con, path: Path) -> None:
 def attach_inputs(con, layout: Layout) -> None:
     """Make the models' inputs: sources as raw_* views over silver Parquet, quarantined rows as
     raw_quarantine, the previous period's published findings as prev_findings (for history),
-    reference CSVs as ref_* tables, and the period as variables."""
+    reference CSVs as ref_* tables, review decisions (`<data>/decisions/`) as raw_decisions, with
+    an account of the decision files as decision_files, and the period as variables."""
     for source in REGISTRY_SOURCES:
         if not layout.silver(source).exists():
             raise RekonError(
@@ -197,6 +199,7 @@ def attach_inputs(con, layout: Layout) -> None:
             f"create or replace table ref_{name} as select * from read_csv({sql_path(path)}, "
             "all_varchar = true, header = true)"
         )
+    attach_decisions(con, layout.data)
     prepare_session(con, layout.period)
     con.execute((SQL_DIR / "macros.sql").read_text())
 

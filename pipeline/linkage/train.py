@@ -1,0 +1,144 @@
+"""`rekon linkage train`: fit the linkage model on labelled records and write the model file.
+
+The records come from pipeline/linkage/labelled.py with a fixed seed, so the same command writes
+the same file. m comes from the labels (Splink's estimate_m_from_label_column), u from random
+pairs (estimate_u_using_random_sampling, seeded), the prior from the labels. The thresholds are
+then chosen on the same records run through the pipeline's own linkage models
+(pipeline/linkage/harness.py), one-to-one assignment included:
+- review threshold: the largest at which at most `LISTED_REGISTERED` of the listed workers are in
+  fact registered (a false accusation costs far more than a miss);
+- match threshold: the smallest at which at most `CLEARED_WRONGLY` of the workers the model
+  registers are not that participant.
+A monthly run reads the file and never trains.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline.linkage import harness
+from pipeline.linkage.comparisons import settings
+from pipeline.linkage.labelled import RATES, generate
+from pipeline.linkage.score import FEATURES, MODEL_FILE, PARTICIPANTS, WORKERS, load_model, splink_session
+
+SEED = 20_261_207
+EMPLOYERS = 600
+LISTED_REGISTERED = 0.005
+CLEARED_WRONGLY = 0.005
+U_PAIRS = 2_000_000
+# Levels whose m is set, not learnt: a twin or sibling (same surname and birth date, a NIK one
+# digit away) with another given name is another person however well the rest agrees, and the
+# NIK, its encoded birth date and the stated one say the same thing three times over, which
+# the model would add up as if they were independent. So another given name outweighs them all.
+FIXED_M = {"nama": {"nama belakang sama, nama depan beda": 1e-30}}
+
+
+def fit(seed: int = SEED, employers: int = EMPLOYERS) -> dict[str, Any]:
+    """Splink settings with trained m and u."""
+    from splink import DuckDBAPI, Linker
+
+    data = generate(seed, employers)
+    con = harness.session(data.payroll, data.participants)
+    try:
+        harness.build(con, upto="int_name_forms")
+        con.register("labels_payroll", data.payroll[["component", "nik", "person"]])
+        con.register("labels_participants", data.participants[["component", "nik", "person"]])
+        workers = con.sql(
+            f"""select f.*, l.person from ({FEATURES.format(side=WORKERS)}) as f
+            join int_linkage_workers as w on w.worker_id = f.unique_id
+            join labels_payroll as l on l.component = w.component and l.nik = w.nik"""
+        ).to_arrow_table()
+        participants = con.sql(
+            f"""select f.*, l.person from ({FEATURES.format(side=PARTICIPANTS)}) as f
+            join labels_participants as l on l.component = f.component and l.nik = f.nik"""
+        ).to_arrow_table()
+    finally:
+        con.close()
+    true_pairs = len(set(workers["person"].to_pylist()) & set(participants["person"].to_pylist()))
+    # the prior among the pairs a run compares: those inside one employer
+    per_employer = pd.Series(workers["component"].to_pylist()).value_counts()
+    candidates = pd.Series(participants["component"].to_pylist()).value_counts()
+    prior = true_pairs / float((per_employer * candidates.reindex(per_employer.index, fill_value=0)).sum())
+    logging.getLogger("splink").setLevel(logging.WARNING)
+    splink_con = splink_session()
+    try:
+        db_api = DuckDBAPI(splink_con)
+        left = db_api.register(workers, dataset_display_name="payroll", table_name="payroll")
+        right = db_api.register(participants, dataset_display_name="registry", table_name="registry")
+        linker = Linker([left, right], settings(prior), log_level=logging.WARNING)
+        linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=seed)
+        linker.training.estimate_m_from_label_column("person")
+        trained = linker.misc.save_model_to_json()
+    finally:
+        splink_con.close()
+    for comparison in trained["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if level["label_for_charts"] in FIXED_M.get(comparison["output_column_name"], {}):
+                level["m_probability"] = FIXED_M[comparison["output_column_name"]][level["label_for_charts"]]
+    return trained
+
+
+def choose_thresholds(outcomes: pd.DataFrame, truth: pd.DataFrame) -> dict[str, float]:
+    """Thresholds from each linked worker's assigned probability (0 when none) and the truth."""
+    joined = outcomes.merge(truth, on=["component", "nik"])
+    joined = joined.loc[joined.matched_by.ne("nik")]
+    p = joined.match_probability.where(
+        joined.candidate_nik.notna() & joined.outcome.ne("listed"), 0.0
+    ).fillna(0.0)
+    p = p.to_numpy()
+    registered = joined.registered.to_numpy()
+    right = (joined.candidate_person.to_numpy() == joined.person.to_numpy()) & registered
+    grid = np.unique(np.r_[p, 0.0, 1.0])
+    review = 0.0
+    for t in grid[grid <= 0.5]:
+        listed = p < t
+        if listed.sum() and registered[listed].mean() <= LISTED_REGISTERED:
+            review = float(t)
+    match = 1.0
+    for t in grid[::-1]:
+        if t < max(review, 0.5):
+            break
+        cleared = p >= t
+        if cleared.sum() and (~right[cleared]).mean() <= CLEARED_WRONGLY:
+            match = float(t)
+    return {"review": round(review, 6), "match": round(max(match, review), 6)}
+
+
+def train(seed: int = SEED, employers: int = EMPLOYERS) -> dict[str, Any]:
+    """Fit, choose the thresholds, and write the model file (MODEL_FILE); returns its content."""
+    out = MODEL_FILE
+    splink_settings = fit(seed, employers)
+    version = hashlib.sha256(json.dumps(splink_settings, sort_keys=True).encode()).hexdigest()[:12]
+    model = {
+        "version": version,
+        "trained": {
+            "command": f"rekon linkage train --seed {seed} --employers {employers}",
+            "generator": "pipeline/linkage/labelled.py",
+            "error_rates": RATES,
+            "seed": seed,
+            "employers": employers,
+        },
+        # every pair eligible and none registered: the assignment alone, to choose the thresholds
+        "thresholds": {"review": 0.0, "match": 1.01},
+        "splink": splink_settings,
+    }
+    out.write_text(json.dumps(model, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    load_model.cache_clear()
+    data = generate(seed, employers)
+    outcomes = harness.outcomes(data.payroll, data.participants)
+    persons = data.participants[["component", "nik", "person"]].rename(
+        columns={"nik": "candidate_nik", "person": "candidate_person"}
+    )
+    outcomes = outcomes.merge(persons, on=["component", "candidate_nik"], how="left")
+    model["thresholds"] = choose_thresholds(
+        outcomes, data.payroll[["component", "nik", "person", "registered"]]
+    )
+    out.write_text(json.dumps(model, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    load_model.cache_clear()
+    return model
