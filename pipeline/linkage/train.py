@@ -36,7 +36,12 @@ U_PAIRS = 2_000_000
 # digit away) with another given name is another person however well the rest agrees, and the
 # NIK, its encoded birth date and the stated one say the same thing three times over, which
 # the model would add up as if they were independent. So another given name outweighs them all.
-FIXED_M = {"nama": {"nama belakang sama, nama depan beda": 1e-30}}
+# Likewise another NIK beside another birth date (CONTRACT.md section 5 matches on NIK, or on
+# name and birth date).
+FIXED_M = {
+    "nama": {"nama belakang sama, nama depan beda": 1e-30},
+    "tanggal_lahir": {"beda, NIK juga beda": 1e-30},
+}
 
 
 def fit(seed: int = SEED, employers: int = EMPLOYERS) -> dict[str, Any]:

@@ -58,6 +58,7 @@ PARTITIONED = (
     "int_linkage_candidates",
     "int_linkage_outcomes",
     "int_worker_linkage",
+    "int_invalid_nik_workers",
     "int_worker_matches",
     "int_employer_rates",
     "int_payroll_summary",

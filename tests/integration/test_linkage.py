@@ -102,7 +102,7 @@ def test_an_undecided_worker_is_reviewed_and_a_decision_settles_it(tmp_path: Pat
     (decisions / "rusak.csv").write_bytes(b"\xff\xfe\x00garbage")  # reported, the run goes on
     run_period(s.PERIOD, landing, data)
     after = published(data)
-    assert review_rows(data).empty
+    assert "Hendra Wijaja" not in set(review_rows(data).full_name)
     assert "Hendra Wijaja" not in set(after.workers.full_name)
     linkage = after.manifest["linkage"]
     assert linkage["decisions"]["applied"] == 1
@@ -119,7 +119,7 @@ def test_an_undecided_worker_is_reviewed_and_a_decision_settles_it(tmp_path: Pat
     listed = last.workers.loc[last.workers.full_name == "Hendra Wijaja"]
     assert len(listed) == 1 and listed.iloc[0].category == "PDS_TK"
     assert last.finding("PDS_TK", E1).workers_affected == "5"
-    assert review_rows(data).empty
+    assert "Hendra Wijaja" not in set(review_rows(data).full_name)
     # the review_id names the pair, not the run: the same in every run
     assert (
         json.loads((data / "published" / s.PERIOD / "manifest.json").read_text())["linkage"]["decisions"][

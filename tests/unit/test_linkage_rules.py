@@ -165,7 +165,7 @@ def test_birth_date_levels(other: dt.date | None, label: str) -> None:
 @pytest.mark.parametrize("other", [dt.date(1990, 12, 5), dt.date(1990, 5, 13), dt.date(1990, 8, 30)])
 def test_a_near_birth_date_beside_another_nik_is_another_birth_date(other: dt.date) -> None:
     left, right = {"birth_date": BIRTH, "nik": NIK}, {"birth_date": other, "nik": "3273029901850077"}
-    assert level("tanggal_lahir", left, right) == "beda"
+    assert level("tanggal_lahir", left, right) == "beda, NIK juga beda"
     assert level("tanggal_lahir", left, {"birth_date": BIRTH, "nik": "3273029901850077"}) == "sama"
 
 
