@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 from typing import Any
 
 import numpy as np
@@ -32,6 +33,10 @@ EMPLOYERS = 600
 LISTED_REGISTERED = 0.005
 CLEARED_WRONGLY = 0.005
 U_PAIRS = 2_000_000
+# The review threshold is the largest of these that keeps LISTED_REGISTERED: at most 0.1, so that
+# a worker with even a one-in-ten chance of being registered is reviewed, not listed, whatever
+# the labelled records allow (a false accusation costs far more than a review).
+REVIEW_GRID = np.round(np.arange(0.001, 0.1001, 0.001), 3)
 # Levels whose m is set, not learnt: a twin or sibling (same surname and birth date, a NIK one
 # digit away) with another given name is another person however well the rest agrees, and the
 # NIK, its encoded birth date and the stated one say the same thing three times over, which
@@ -93,35 +98,38 @@ def choose_thresholds(outcomes: pd.DataFrame, truth: pd.DataFrame) -> dict[str, 
     """Thresholds from each linked worker's assigned probability (0 when none) and the truth."""
     joined = outcomes.merge(truth, on=["component", "nik"])
     joined = joined.loc[joined.matched_by.ne("nik")]
-    p = joined.match_probability.where(
-        joined.candidate_nik.notna() & joined.outcome.ne("listed"), 0.0
-    ).fillna(0.0)
-    p = p.to_numpy()
+    assigned = joined.candidate_nik.notna() & joined.outcome.ne("listed")
+    p = joined.match_probability.where(assigned, 0.0).fillna(0.0).to_numpy()
     registered = joined.registered.to_numpy()
     right = (joined.candidate_person.to_numpy() == joined.person.to_numpy()) & registered
-    grid = np.unique(np.r_[p, 0.0, 1.0])
     review = 0.0
-    for t in grid[grid <= 0.5]:
+    for t in REVIEW_GRID:
         listed = p < t
         if listed.sum() and registered[listed].mean() <= LISTED_REGISTERED:
             review = float(t)
     match = 1.0
-    for t in grid[::-1]:
-        if t < max(review, 0.5):
-            break
+    for t in np.unique(np.r_[p[p >= max(review, 0.5)], 1.0])[::-1]:
         cleared = p >= t
         if cleared.sum() and (~right[cleared]).mean() <= CLEARED_WRONGLY:
             match = float(t)
-    return {"review": round(review, 6), "match": round(max(match, review), 6)}
+        else:
+            break
+    # rounded down, so that a pair at the threshold stays on its side
+    return {"review": review, "match": max(math.floor(match * 1e6) / 1e6, review)}
+
+
+def model_version(model: dict[str, Any]) -> str:
+    """What names a model: a hash of its parameters and thresholds."""
+    content = {"splink": model["splink"], "thresholds": model["thresholds"]}
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:12]
 
 
 def train(seed: int = SEED, employers: int = EMPLOYERS) -> dict[str, Any]:
     """Fit, choose the thresholds, and write the model file (MODEL_FILE); returns its content."""
     out = MODEL_FILE
     splink_settings = fit(seed, employers)
-    version = hashlib.sha256(json.dumps(splink_settings, sort_keys=True).encode()).hexdigest()[:12]
     model = {
-        "version": version,
+        "version": "untrained",
         "trained": {
             "command": f"rekon linkage train --seed {seed} --employers {employers}",
             "generator": "pipeline/linkage/labelled.py",
@@ -144,6 +152,7 @@ def train(seed: int = SEED, employers: int = EMPLOYERS) -> dict[str, Any]:
     model["thresholds"] = choose_thresholds(
         outcomes, data.payroll[["component", "nik", "person", "registered"]]
     )
+    model["version"] = model_version(model)
     out.write_text(json.dumps(model, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     load_model.cache_clear()
     return model
