@@ -143,3 +143,42 @@ def test_shuffling_input_rows_changes_no_output_byte(labelled, random) -> None:
     participants = labelled.participants.sample(frac=1.0, random_state=random.randrange(2**32))
     shuffled = harness.outcomes(payroll, participants.reset_index(drop=True)).to_csv(index=False).encode()
     assert shuffled == expected
+
+
+def shuffle_rows(path: Path, random) -> None:
+    """The file's data rows in another order (these files have one record a line)."""
+    header, *rows = path.read_bytes().split(b"\r\n")
+    rows = [row for row in rows if row]
+    random.shuffle(rows)
+    path.write_bytes(b"\r\n".join([header, *rows]) + b"\r\n")
+
+
+PUBLISHED = (
+    "findings.csv",
+    "workers.csv",
+    "review.csv",
+    "coverage.csv",
+    "findings.parquet",
+    "review.parquet",
+)
+
+
+@pytest.fixture(scope="module")
+def unshuffled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    base = tmp_path_factory.mktemp("unshuffled")
+    add_hendra(s.build_base_delivery(base / "landing"))
+    run_period(s.PERIOD, base / "landing", base / "data")
+    return {name: (base / "data/published" / s.PERIOD / name).read_bytes() for name in PUBLISHED}
+
+
+@settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.randoms(use_true_random=False))
+def test_shuffled_delivery_publishes_the_same_bytes(unshuffled, tmp_path_factory, random) -> None:
+    base = tmp_path_factory.mktemp("shuffled")
+    root = s.build_base_delivery(base / "landing")
+    add_hendra(root)
+    for name in ("payroll/a_payroll.csv", "registry/participants.csv", "registry/employers.csv"):
+        shuffle_rows(root / name, random)
+    run_period(s.PERIOD, base / "landing", base / "data")
+    for name, expected in unshuffled.items():
+        assert (base / "data/published" / s.PERIOD / name).read_bytes() == expected, name
