@@ -18,7 +18,7 @@ from pipeline.reconcile.partition import classify, partition_db, prepared_dir
 from pipeline.reconcile.run import model_files
 
 PERIODS = ("2026-09", "2026-10")
-COMPARED = ("findings.csv", "resolved.csv", "workers.csv", "coverage.csv", "quarantine.csv")
+COMPARED = ("findings.csv", "resolved.csv", "workers.csv", "review.csv", "coverage.csv", "quarantine.csv")
 
 
 @pytest.fixture(scope="module")
