@@ -60,10 +60,22 @@ from ({side})
 """
 
 
-@cache
-def load_model(path: Path = MODEL_FILE) -> dict[str, Any]:
+# The model file the linkage models read: MODEL_FILE, except while `rekon linkage train` scores
+# its labelled records with a model it has not written yet (pipeline/linkage/train.py).
+active_model_file = MODEL_FILE
+
+
+def load_model(path: Path | None = None) -> dict[str, Any]:
     """The model file: version, thresholds and Splink settings with trained m and u."""
+    return _read_model(path or active_model_file)
+
+
+@cache
+def _read_model(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+load_model.cache_clear = _read_model.cache_clear  # type: ignore[attr-defined]
 
 
 def level_labels(settings: dict[str, Any]) -> dict[str, dict[int, str]]:

@@ -18,12 +18,14 @@ import hashlib
 import json
 import logging
 import math
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from pipeline.linkage import harness
+from pipeline.linkage import harness, score
 from pipeline.linkage.comparisons import settings
 from pipeline.linkage.labelled import RATES, generate
 from pipeline.linkage.score import FEATURES, MODEL_FILE, PARTICIPANTS, WORKERS, load_model, splink_session
@@ -87,6 +89,7 @@ def fit(seed: int = SEED, employers: int = EMPLOYERS) -> dict[str, Any]:
         trained = linker.misc.save_model_to_json()
     finally:
         splink_con.close()
+    trained.pop("linker_uid", None)  # Splink's random id of the session, not of the model
     for comparison in trained["comparisons"]:
         for level in comparison["comparison_levels"]:
             if level["label_for_charts"] in FIXED_M.get(comparison["output_column_name"], {}):
@@ -141,10 +144,16 @@ def train(seed: int = SEED, employers: int = EMPLOYERS) -> dict[str, Any]:
         "thresholds": {"review": 0.0, "match": 1.01},
         "splink": splink_settings,
     }
-    out.write_text(json.dumps(model, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    load_model.cache_clear()
     data = generate(seed, employers)
-    outcomes = harness.outcomes(data.payroll, data.participants)
+    with tempfile.TemporaryDirectory(prefix="rekon-linkage-") as folder:
+        provisional = Path(folder) / "model.json"
+        provisional.write_text(json.dumps(model, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        score.active_model_file = provisional
+        try:
+            outcomes = harness.outcomes(data.payroll, data.participants)
+        finally:
+            score.active_model_file = MODEL_FILE
+            load_model.cache_clear()
     persons = data.participants[["component", "nik", "person"]].rename(
         columns={"nik": "candidate_nik", "person": "candidate_person"}
     )
