@@ -65,6 +65,17 @@ def cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_linkage_train(args: argparse.Namespace) -> int:
+    from pipeline.linkage import train
+
+    model = train.train(
+        seed=train.SEED if args.seed is None else args.seed,
+        employers=train.EMPLOYERS if args.employers is None else args.employers,
+    )
+    print(f"linkage model {model['version']}: thresholds {model['thresholds']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rekon", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log every step in detail")
@@ -121,6 +132,19 @@ def build_parser() -> argparse.ArgumentParser:
         "models", help="print the reconcile plan: each model's build order, partitioning and inputs"
     )
     models.set_defaults(func=cmd_models)
+
+    linkage = commands.add_parser("linkage", help="the worker linkage model")
+    linkage_commands = linkage.add_subparsers(dest="linkage_command", required=True)
+    train = linkage_commands.add_parser(
+        "train",
+        help="fit the linkage model on labelled records (pipeline/linkage/labelled.py) and write "
+        "pipeline/linkage/model.json; a monthly run never trains",
+    )
+    train.add_argument(
+        "--seed", type=int, default=None, help="the labelled records' seed (default: the model's)"
+    )
+    train.add_argument("--employers", type=int, default=None, help="employers in the labelled records")
+    train.set_defaults(func=cmd_linkage_train)
 
     from pipeline.portal.commands import add_commands  # `rekon serve`, `rekon user ...`
 

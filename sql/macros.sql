@@ -39,3 +39,11 @@ create or replace macro known_first(value, sort_key) as if(value is null, '1', '
 create or replace macro kbli_divisions() as table
     select division::int as division, kbli_section
     from ref_kbli_sections, range(first_division::int, last_division::int + 1) as divisions(division);
+
+-- Record linkage (CONTRACT.md section 5). A payroll worker as delivered (employer, NIK digits,
+-- name, birth date), and a review row: that worker and one candidate participant. Hashes of the
+-- values themselves, so the same pair has the same id in every run and period.
+create or replace macro linkage_worker_id(employer_key, nik, full_name, birth_date) as
+    left(md5(concat_ws(chr(31), employer_key, nik, full_name, coalesce(birth_date::varchar, ''))), 16);
+create or replace macro review_id(worker_id, candidate_nik) as
+    left(md5(worker_id || chr(31) || coalesce(candidate_nik, '')), 16);

@@ -20,6 +20,7 @@ from pipeline.contract import SOURCES
 from pipeline.db import connect, sha256_of, sql_path
 from pipeline.errors import PublishWriteError
 from pipeline.layout import Layout
+from pipeline.linkage.score import load_model
 from pipeline.publish import generation, modes
 from pipeline.publish.workbook import write_workbook
 from pipeline.quality.report import docs_links, write_quality_report
@@ -41,8 +42,12 @@ TABLES = {
         from findings_resolved order by category, employer_key""",
     "workers": """
         select period, category, employer_key, nik_masked, full_name, gross_wage, reported_wage,
-               matched_by
+               matched_by, match_probability, evidence
         from finding_workers order by category, employer_key, nik""",
+    "review": """
+        select review_id, period, employer_key, employer_name, regency_code, nik_masked, full_name,
+               gross_wage, reason, match_probability, candidate_nik_masked, candidate_full_name, evidence
+        from review_workers order by employer_key, reason, nik_masked, full_name, review_id""",
     "coverage": """
         select level, region_code, region_name, formal_workers, registered_workers, coverage_pct
         from coverage order by region_code""",
@@ -55,7 +60,8 @@ TABLES = {
 # for people (spreadsheet-safe), the Parquet for the portal (the raw values).
 RESTRICTED = {
     "workers_full": """
-        select period, category, employer_key, nik, full_name, gross_wage, reported_wage, matched_by
+        select period, category, employer_key, nik, full_name, gross_wage, reported_wage, matched_by,
+               match_probability, evidence
         from finding_workers order by category, employer_key, nik""",
 }
 
@@ -71,6 +77,31 @@ def _export(con, sql: str, folder: Path, name: str) -> list[dict[str, Any]]:
     for output in outputs:
         output["rows"] = rows
     return outputs
+
+
+def linkage_account(con) -> dict[str, Any]:
+    """The linkage model and decisions a run used, for the manifest (CONTRACT.md section 5)."""
+    model = load_model()
+    in_store = con.execute("select count(*) from raw_decisions").fetchall()[0][0]
+    applied = con.execute("select count(distinct review_id) from linkage_decisions").fetchall()[0][0]
+    files = con.execute("select file, status, detail from decision_files order by status, file").fetchall()
+    outcomes = con.execute(
+        "select outcome, coalesce(method, ''), sum(workers)::bigint from linkage_outcomes "
+        "group by 1, 2 order by 1, 2"
+    ).fetchall()
+    return {
+        "model_version": model["version"],
+        "thresholds": model["thresholds"],
+        "decisions": {
+            "in_store": in_store,
+            "applied": applied,
+            "not_in_period": in_store - applied,
+            "files_read": sum(status == "read" for _, status, _ in files),
+            "files_unreadable": [{"file": f, "error": d} for f, s, d in files if s == "unreadable"],
+            "rows_rejected": sum(int(d) for _, s, d in files if s == "rows_rejected"),
+        },
+        "workers": [{"outcome": o, "method": m or None, "workers": n} for o, m, n in outcomes],
+    }
 
 
 def input_accounting(layout: Layout) -> list[dict[str, Any]]:
@@ -171,12 +202,19 @@ def _write(layout: Layout, staging: Path, restricted: Path) -> dict[str, Any]:
             book_con.close()
         outputs.append({"path": book.name, "sha256": sha256_of(book), "rows": None})
         counts = dict(con.execute("select category, count(*) from findings group by 1 order by 1").fetchall())
+        linkage = linkage_account(con)
+        histogram = con.execute(
+            "select probability_bin, outcome, sum(workers)::bigint from linkage_outcomes "
+            "where probability_bin is not null group by 1, 2 order by 1, 2"
+        ).fetchall()
     finally:
         con.close()
 
     inputs = input_accounting(layout)
     data_docs = docs_links(layout, relative_to=target)
-    quality = write_quality_report(layout, staging / "quality.html", inputs, data_docs)
+    quality = write_quality_report(
+        layout, staging / "quality.html", inputs, data_docs, linkage=linkage, histogram=histogram
+    )
     outputs.append({"path": quality.name, "sha256": sha256_of(quality), "rows": None})
     manifest = {
         "period": layout.period,
@@ -185,6 +223,7 @@ def _write(layout: Layout, staging: Path, restricted: Path) -> dict[str, Any]:
         "outputs": sorted(outputs, key=lambda o: o["path"]),
         "quality_report": quality.name,
         "data_docs": data_docs,
+        "linkage": linkage,
     }
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     return {

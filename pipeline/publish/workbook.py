@@ -98,7 +98,8 @@ SHEETS = (
     ),
     Sheet(
         "Pekerja",
-        """select category, employer_key, nik_masked, full_name, gross_wage, reported_wage, matched_by, nik
+        """select category, employer_key, nik_masked, full_name, gross_wage, reported_wage, matched_by,
+                  round(100 * match_probability, 1), evidence, nik
            from finding_workers""",
         "category, employer_key, nik",
         (
@@ -109,7 +110,34 @@ SHEETS = (
             Column("Upah bruto", RUPIAH, 15),
             Column("Upah dilaporkan", RUPIAH, 15),
             Column("Dicocokkan dengan", width=18),
+            Column("Peluang sama orang (%)", PERCENT, 12),
+            Column("Bukti", width=80),
         ),
+        print_table_only=True,
+    ),
+    Sheet(
+        "Perlu Tinjauan",
+        """select review_id, employer_key, employer_name, regency_code, nik_masked, full_name, gross_wage,
+                  if(reason = 'nik_tidak_valid', 'NIK tidak valid', 'kemungkinan cocok'),
+                  round(100 * match_probability, 1), candidate_nik_masked, candidate_full_name, evidence,
+                  reason
+           from review_workers""",
+        "employer_key, reason, nik_masked, full_name, review_id",
+        (
+            Column("ID tinjauan", width=18),
+            EMPLOYER_KEY,
+            EMPLOYER_NAME,
+            REGENCY_CODE,
+            Column("NIK (disamarkan)", width=18),
+            Column("Nama", width=30),
+            Column("Upah bruto", RUPIAH, 15),
+            Column("Alasan", width=18),
+            Column("Peluang sama orang (%)", PERCENT, 12),
+            Column("NIK peserta terdekat", width=18),
+            Column("Nama peserta terdekat", width=30),
+            Column("Bukti", width=80),
+        ),
+        print_table_only=True,
     ),
     Sheet(
         "Cakupan",

@@ -117,9 +117,16 @@ def observed_text(value: Any) -> str:
 
 
 def write_quality_report(
-    layout: Layout, out: Path, inputs: list[dict[str, Any]], data_docs: dict[str, str]
+    layout: Layout,
+    out: Path,
+    inputs: list[dict[str, Any]],
+    data_docs: dict[str, str],
+    linkage: dict[str, Any] | None = None,
+    histogram: list[tuple[int, str, int]] | None = None,
 ) -> Path:
-    """Write quality.html to `out`; `data_docs` maps source -> relative link to its site."""
+    """Write quality.html to `out`; `data_docs` maps source -> relative link to its site;
+    `linkage` is the manifest's account of worker linkage, `histogram` its workers per
+    (probability twentieth, outcome)."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     reports = load_reports(layout)
@@ -149,6 +156,8 @@ def write_quality_report(
             for column, rows in f.get("values_absent", {}).items()
         ],
         data_docs=data_docs,
+        linkage=linkage,
+        linkage_chart=_linkage_chart(histogram or []),
         totals={
             "received": sum(i["rows_received"] for i in inputs),
             "accepted": sum(i["rows_accepted"] for i in inputs),
@@ -176,6 +185,37 @@ def _reason_counts(layout: Layout) -> list[dict[str, Any]]:
         .fetchall()
     )
     return [{"source": s, "reason": r, "rows": n, "files": f} for s, r, n, f in rows]
+
+
+_OUTCOME_COLOURS = {"registered": "#2ca02c", "undecided": "#ff7f0e", "listed": "#d62728"}
+
+
+def _linkage_chart(histogram: list[tuple[int, str, int]]) -> dict[str, Any]:
+    """Geometry for an inline SVG bar chart of the linked workers' match probabilities: one bar
+    per twentieth, stacked by outcome, on a square-root scale so that the few undecided show
+    beside thousands listed."""
+    if not histogram:
+        return {"bars": []}
+    totals: dict[int, int] = {}
+    for b, _, n in histogram:
+        totals[b] = totals.get(b, 0) + n
+    top = max(totals.values()) ** 0.5
+    bars, base = [], {}
+    for b, outcome, n in sorted(histogram, key=lambda r: (r[0], list(_OUTCOME_COLOURS).index(r[1]))):
+        below = base.get(b, 0)
+        y0 = 180 - 160 * (below**0.5) / top
+        y1 = 180 - 160 * ((below + n) ** 0.5) / top
+        bars.append(
+            {
+                "x": 40 + 24 * b,
+                "y": round(y1, 1),
+                "h": round(y0 - y1, 1),
+                "colour": _OUTCOME_COLOURS[outcome],
+                "title": f"{b * 5}-{b * 5 + 5} %: {n:,} {outcome}",
+            }
+        )
+        base[b] = below + n
+    return {"bars": bars, "colours": _OUTCOME_COLOURS}
 
 
 _COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf"]

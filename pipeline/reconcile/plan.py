@@ -12,8 +12,9 @@ A model says what it needs in config lines at the top of its file (`-- key: valu
   component) or `replicated` (a small table every partition gets whole).
 - `materialized: view` and `set: <setting> = <value>`: how it is kept and built (`pipeline/reconcile/run.py`).
 
-What a model reads comes from parsing its SQL with sqlglot (a Python model's SQL string constants),
-and the build order from those dependencies; `rekon models` prints the plan.
+What a model reads comes from parsing its SQL with sqlglot (a Python model's string constants: its
+SQL, or a model's name alone), and the build order from those dependencies; `rekon models` prints
+the plan.
 """
 
 from __future__ import annotations
@@ -52,15 +53,18 @@ def _comment(path: Path) -> str:
     return "#" if path.suffix == ".py" else "--"
 
 
-def _sql_texts(path: Path, code: str) -> list[str]:
-    """The SQL of a model: the file itself, or a Python model's string constants."""
+def _reads(path: Path, code: str, names: set[str]) -> set[str]:
+    """The models a model reads: the tables its SQL names. A Python model's SQL is its string
+    constants; a constant that is a model's name alone (`con.table("int_x")`, a tuple of the
+    tables it reads) counts too."""
     if path.suffix != ".py":
-        return [code]
-    return [
+        return tables_read(code) & names
+    texts = [
         node.value
         for node in ast.walk(ast.parse(code))
         if isinstance(node, ast.Constant) and isinstance(node.value, str)
     ]
+    return (set().union(*map(tables_read, texts)) | set(texts)) & names
 
 
 def tables_read(sql: str) -> set[str]:
@@ -122,7 +126,7 @@ def read_model(path: Path, names: set[str]) -> Model:
     config = model_config(code, _comment(path))
     stage = _stage(path, config)
     split = _split(path, config) if stage == "prepare" else ("", None)
-    reads = set().union(*(tables_read(sql) for sql in _sql_texts(path, code))) & names - {path.stem}
+    reads = _reads(path, code, names) - {path.stem}
     return Model(path, stage, split, frozenset(reads))
 
 

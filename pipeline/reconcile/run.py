@@ -18,6 +18,7 @@ from pipeline.contract import REGISTRY_SOURCES, SOURCES, empty_relation_sql
 from pipeline.db import connect, sql_path
 from pipeline.errors import RekonError
 from pipeline.layout import Layout, Period
+from pipeline.linkage.decisions import attach_decisions
 from pipeline.reconcile.plan import SQL_DIR, Model, model_config, plan
 from pipeline.reference import reference_files
 
@@ -100,8 +101,10 @@ def build_model(con, path: Path) -> None:
 
 def attach_inputs(con, layout: Layout) -> None:
     """Make the models' inputs: sources as raw_* views over silver Parquet, quarantined rows as
-    raw_quarantine, the previous period's published findings as prev_findings (for history),
-    reference CSVs as ref_* tables, and the period as variables."""
+    raw_quarantine (and payroll rows as received, raw_payroll_received), the previous period's
+    published findings as prev_findings (for history), reference CSVs as ref_* tables, review
+    decisions (`<data>/decisions/`) as raw_decisions, with an account of the decision files as
+    decision_files, and the period as variables."""
     for source in REGISTRY_SOURCES:
         if not layout.silver(source).exists():
             raise RekonError(
@@ -124,6 +127,22 @@ def attach_inputs(con, layout: Layout) -> None:
             "null::varchar as file, null::bigint as row_number, null::varchar as reason, "
             "null::varchar as detail where false"
         )
+    # payroll rows as received (bronze), for the quarantined ones that review.csv may still name
+    received = sorted(layout.bronze("payroll").glob("*.parquet")) if layout.bronze("payroll").exists() else []
+    if received:
+        files = ", ".join(sql_path(p) for p in received)
+        con.execute(
+            "create or replace view raw_payroll_received as select _file, _row_number, employer_nib, "
+            "employer_npwp, nik, full_name, birth_date, gross_wage, period "
+            f"from read_parquet([{files}], union_by_name = true)"
+        )
+    else:
+        con.execute(
+            "create or replace table raw_payroll_received as select null::varchar as _file, "
+            "null::bigint as _row_number, null::varchar as employer_nib, null::varchar as employer_npwp, "
+            "null::varchar as nik, null::varchar as full_name, null::date as birth_date, "
+            "null::double as gross_wage, null::varchar as period where false"
+        )
     previous = layout.previous().published / "findings.parquet"
     if previous.exists():
         source = sql_path(previous)
@@ -139,6 +158,7 @@ def attach_inputs(con, layout: Layout) -> None:
             f"create or replace table ref_{name} as select * from read_csv({sql_path(path)}, "
             "all_varchar = true, header = true)"
         )
+    attach_decisions(con, layout.data)
     prepare_session(con, layout.period)
     con.execute((SQL_DIR / "macros.sql").read_text())
 

@@ -1,7 +1,8 @@
 -- partition: province
 -- Per employer, its payroll workers of the period as the findings count and size them: all of
 -- them, those who are not its registered workers (PWBD, PDS_TK), and registered workers reported
--- at under 95 % of their gross wage (PDS_UPAH). One pass over the workers for all three: each
+-- at under 95 % of their gross wage (PDS_UPAH). Undecided workers (review.csv) are counted in
+-- none of these figures. One pass over the workers for all three: each
 -- worker is one row of int_worker_matches, so counting rows counts distinct NIKs. Summed per
 -- file first, so the lists of files come from a few rows per employer.
 with workers as (
@@ -11,7 +12,7 @@ with workers as (
         m.matched_by,
         m.gross_wage,
         m.reported_wage,
-        not m.is_registered_worker as unregistered,
+        not m.is_registered_worker and not m.is_undecided as unregistered,
         m.is_registered_worker and is_under_reported(m.reported_wage, m.gross_wage) as under_reported,
         contribution_on(m.gross_wage, r.jkk_pct, r.jkm_pct, r.jht_pct, r.jp_pct, r.jp_wage_cap)
             as contribution,
@@ -19,6 +20,7 @@ with workers as (
             as reported_contribution
     from int_worker_matches as m
     join int_employer_rates as r using (component)
+    where not m.is_undecided
 ),
 
 per_file as (
@@ -26,7 +28,7 @@ per_file as (
         component,
         _file,
         count(*) as workers,
-        count(*) filter (where matched_by = 'nama_tanggal_lahir') as matched_by_name,
+        count(*) filter (where matched_by in ('model', 'keputusan')) as matched_by_linkage,
         count(*) filter (where unregistered) as unregistered_workers,
         sum(gross_wage) filter (where unregistered) as unregistered_wages,
         sum(contribution) filter (where unregistered) as unregistered_contribution,
@@ -40,7 +42,7 @@ per_file as (
 select
     component,
     sum(workers) as workers,
-    sum(matched_by_name) as matched_by_name,
+    sum(matched_by_linkage) as matched_by_linkage,
     array_to_string(list_sort(list(_file)), ', ') as files,
     sum(unregistered_workers) as unregistered_workers,
     sum(unregistered_wages) as unregistered_wages,

@@ -13,8 +13,8 @@ select
         payroll.unregistered_workers || ' dari ' || payroll.workers
             || ' pekerja di payroll periode ini tidak terdaftar sebagai peserta aktif ('
             || payroll.unregistered_files || ')',
-        if(payroll.matched_by_name > 0,
-            payroll.matched_by_name || ' pekerja dicocokkan dengan nama dan tanggal lahir', null)
+        if(payroll.matched_by_linkage > 0,
+            payroll.matched_by_linkage || ' pekerja dicocokkan meski NIK berbeda (record linkage)', null)
     ) as evidence
 from int_payroll_summary as payroll
 join int_employers as employers using (component)

@@ -16,7 +16,7 @@ from pipeline.layout import Layout
 from pipeline.reconcile.partition import partition_db, prepared_dir
 
 PERIODS = ("2026-09", "2026-10")
-COMPARED = ("findings.csv", "resolved.csv", "workers.csv", "coverage.csv", "quarantine.csv")
+COMPARED = ("findings.csv", "resolved.csv", "workers.csv", "review.csv", "coverage.csv", "quarantine.csv")
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from pipeline.runner import run_period
@@ -86,6 +87,29 @@ def test_pds_tk_lists_the_unregistered_workers_only(run: s.Published) -> None:
 
 def test_nik_typo_is_matched_by_name_and_birth_date(run: s.Published) -> None:
     assert not (run.workers.nik_masked == s.W2_PAYROLL[:6] + "******" + s.W2_PAYROLL[-4:]).any()
+    assert {"outcome": "registered", "method": "model", "workers": 1} in run.manifest["linkage"]["workers"]
+
+
+def test_listed_workers_carry_their_evidence(run: s.Published) -> None:
+    e1 = run.workers.loc[run.workers.employer_key == "1111111111111"].set_index("full_name")
+    # Agus Salim: same name, but another NIK and another birth date: another person
+    agus = e1.loc["Agus Salim"]
+    assert agus.evidence.startswith("peserta terdekat: " + s.W3_REGISTRY[:6] + "******" + s.W3_REGISTRY[-4:])
+    assert "NIK beda; nama sama; tanggal lahir beda, NIK juga beda" in agus.evidence
+    assert float(agus.match_probability) < run.manifest["linkage"]["thresholds"]["review"]
+    assert e1.evidence.str.len().gt(0).all()
+
+
+def test_an_invalid_nik_with_a_name_and_birth_date_goes_to_review(run: s.Published) -> None:
+    # b_payroll row 1, "Nik Pendek" (NIK 123456, born 1990-01-01), matches no participant of E1;
+    # rows 2-4 have no birth date. Quarantined all the same, and never a finding.
+    review = pd.read_csv(run.folder / "review.csv", dtype=str, keep_default_na=False)
+    assert review[["employer_key", "nik_masked", "full_name", "reason"]].values.tolist() == [
+        ["1111111111111", "**3456", "Nik Pendek", "nik_tidak_valid"]
+    ]
+    assert "dikarantina: payroll/b_payroll.txt.csv baris 1" in review.evidence[0]
+    assert len(review.review_id[0]) == 16
+    assert "Nik Pendek" not in set(run.workers.full_name)
 
 
 def test_identity_linked_only_through_a_third_source(run: s.Published) -> None:
@@ -261,6 +285,8 @@ def test_findings_columns_follow_the_contract(run: s.Published) -> None:
         "gross_wage",
         "reported_wage",
         "matched_by",
+        "match_probability",
+        "evidence",
     ]
     assert run.findings.npwp.str.fullmatch(r"(\d{16})?").all()
     assert run.findings.regency_code.str.fullmatch(r"\d{2}\.\d{2}").all()

@@ -26,7 +26,16 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_sheets_headers_and_totals(published: Path) -> None:
     folder = published / "published" / s.PERIOD
     book = openpyxl.load_workbook(folder / f"kepatuhan_{s.PERIOD}.xlsx")
-    assert book.sheetnames == ["Ringkasan", "Temuan", "Selesai", "Pekerja", "Cakupan", "Karantina"]
+    assert book.sheetnames == [
+        "Ringkasan",
+        "Temuan",
+        "Selesai",
+        "Pekerja",
+        "Perlu Tinjauan",
+        "Cakupan",
+        "Karantina",
+    ]
+    assert [c.value for c in book["Perlu Tinjauan"][1]][:2] == ["ID tinjauan", "Kunci pemberi kerja"]
     findings = pd.read_csv(folder / "findings.csv")
     temuan = book["Temuan"]
     assert temuan.freeze_panes == "A2" and temuan.auto_filter.ref

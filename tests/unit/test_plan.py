@@ -44,10 +44,17 @@ def test_duckdb_syntax_and_a_python_models_sql_are_read(tmp_path: Path) -> None:
             "int_c": PROVINCE
             + "select * from stg_a anti join stg_b using (x) qualify row_number() over () = 1",
             "int_py": '# partition: province\n"""Doc: mentions stg_b."""\nSQL = "select * from int_c"\n',
+            "int_py2": '# partition: province\nREADS = ("int_py", "not_a_model")\n',
         },
     )
     reads = {m.name: set(m.reads) for m in plan(root)}
-    assert reads == {"stg_a": set(), "stg_b": set(), "int_c": {"stg_a", "stg_b"}, "int_py": {"int_c"}}
+    assert reads == {
+        "stg_a": set(),
+        "stg_b": set(),
+        "int_c": {"stg_a", "stg_b"},
+        "int_py": {"int_c"},
+        "int_py2": {"int_py"},
+    }
 
 
 def test_build_order_follows_what_models_read(tmp_path: Path) -> None:
