@@ -20,33 +20,8 @@ from pipeline.linkage.labelled import generate
 from pipeline.runner import run_period
 from tests import scenario as s
 
-# A participant of E1, and perhaps the same person in E1's payroll: the given name only, the same
-# birth date, but another NIK (a woman's, born another day): the model can neither clear nor
-# list them.
-HENDRA_REGISTRY = s.nik(9, 9, 1979, 21)
-HENDRA_PAYROLL = s.nik(19, 3, 1982, 4477, region="627102", female=True)
-E1 = "1111111111111"
-
-
-def add_hendra(root: Path) -> None:
-    s.write_csv(
-        root / "payroll/e_payroll.csv",
-        [
-            dict(
-                nib=E1,
-                npwp="",
-                nik=HENDRA_PAYROLL,
-                nama="Hendra",
-                tgl_lahir="1979-09-09",
-                gaji="4200000",
-                periode="",
-                lokasi_kerja="62.71",
-            )
-        ],
-    )
-    participants = root / "registry/participants.csv"
-    row = f'"{HENDRA_REGISTRY}";"Hendra Wijaya";"1979-09-09";"10000001";"4200000";"AKTIF"\r\n'
-    participants.write_bytes(participants.read_bytes() + row.encode())
+HENDRA_REGISTRY, HENDRA_PAYROLL, E1 = s.HENDRA_REGISTRY, s.HENDRA_PAYROLL, s.E1
+add_hendra = s.add_undecided_pair
 
 
 def published(data: Path) -> s.Published:

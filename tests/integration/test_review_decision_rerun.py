@@ -2,25 +2,16 @@
 publishes review.csv; a supervisor decides a pair in the portal, in Debian's Chromium; `rekon run`
 again applies the decision from the decision store.
 
-To be completed by the lead when the linkage branch is merged. Until `rekon run` publishes
-review.csv (the publisher's `TABLES` has no "review"), this test is expected to fail, strictly:
-it then stops at the first run's missing review.csv. Once merged it must pass as it stands; what
-it relies on from the linkage side:
-- `rekon run` publishes `<data>/published/<period>/review.csv` with contract section 7's columns;
-- the base delivery of tests/scenario.py yields at least one `kemungkinan_cocok` row with a
-  candidate (the payroll "Agus Salim" born 1981 against the participant born 1980 is the likely
-  one); otherwise plant one in tests/scenario.py;
-- the run reads every CSV file of `<data>/decisions/`, the portal's `portal.csv` included (or the
-  portal's `pipeline/portal/decisions.append` is pointed at the linkage module's writer);
-- SAMA makes that worker registered: the next run lists the pair neither in review.csv nor in
-  workers.csv, and leaves every other review row as it was;
-- the manifest records how many decisions were applied (the key is the linkage branch's: assert
-  it in `test_a_decision_taken_in_the_browser_holds_in_the_next_run` below)."""
+The delivery is the contract scenario with one undecided pair planted (tests/scenario.py
+`add_undecided_pair`). SAMA makes that worker registered: the next run lists the pair neither in
+review.csv nor in workers.csv, leaves every other review row as it was, and the manifest counts
+the decision as applied."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import subprocess
 import sys
@@ -29,18 +20,11 @@ from pathlib import Path
 import pytest
 
 from pipeline.portal import decisions
-from pipeline.publish.run import TABLES
 from tests import scenario as s
 from tests.portal.conftest import PASSWORD
 from tests.portal.test_browser import browser, server  # noqa: F401 (fixtures, on this module's data)
 
 REPO = Path(__file__).resolve().parents[2]
-
-pytestmark = pytest.mark.xfail(
-    "review" not in TABLES,
-    reason="needs the linkage branch: rekon run does not publish review.csv yet",
-    strict=True,
-)
 
 
 def rekon_run(landing: Path, data: Path) -> None:
@@ -61,7 +45,7 @@ def published(data: Path, name: str) -> list[dict[str, str]]:
 @pytest.fixture(scope="module")
 def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("rerun") / "landing"
-    s.build_base_delivery(folder)
+    s.add_undecided_pair(s.build_base_delivery(folder))
     return folder
 
 
@@ -112,6 +96,8 @@ def test_a_decision_taken_in_the_browser_holds_in_the_next_run(
     assert after == [r for r in before if r["review_id"] != pair["review_id"]]
     listed = {(r["employer_key"], r["nik_masked"]) for r in published(data, "workers")}
     assert (pair["employer_key"], pair["nik_masked"]) not in listed
+    manifest = json.loads((data / "published" / s.PERIOD / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["linkage"]["decisions"]["applied"] == 1
     # The portal shows the new publication: the pair is gone from the list.
     page.goto(f"{server}/periods/{s.PERIOD}/tinjauan?keputusan=semua&cari={pair['review_id']}")
     assert page.locator("article.review").count() == 0
