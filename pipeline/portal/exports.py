@@ -10,6 +10,22 @@ import pyarrow as pa
 
 from pipeline.db import sql_name
 
+CSV_OPTIONS = "format csv, delimiter ','"
+
+
+def findings_title(period: str, scope_label: str) -> str:
+    """The first row of a findings workbook: the period and whose regions it covers."""
+    return f"Temuan kepatuhan periode {period} ({scope_label})"
+
+
+def write_csv(con, sql: str, path: Path, params: dict | None = None) -> None:  # noqa: ANN001 (DuckDB)
+    """The rows of `sql` as the downloads' CSV, written by DuckDB to `path`."""
+    con.execute(f"copy ({sql}) to '{_quoted(path)}' ({CSV_OPTIONS}, header true)", params or {})
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
+
 
 def to_csv(table: pa.Table) -> bytes:
     """DuckDB writes the CSV, so a download reads exactly like the published files (quotes only
@@ -20,7 +36,7 @@ def to_csv(table: pa.Table) -> bytes:
         path = Path(folder) / "export.csv"
         with duck() as con:
             con.register("export", table)
-            con.execute(f"copy export to '{path}' (format csv, header true, delimiter ',')")
+            con.execute(f"copy export to '{_quoted(path)}' ({CSV_OPTIONS}, header true)")
         return path.read_bytes()
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from starlette.responses import JSONResponse, Response
 
-from pipeline.portal import audit, exports, followup, queries, referral
+from pipeline.portal import audit, exports, followup, queries, referral, serving
 from pipeline.portal.auth import Identity, api_identity, client_ip, require_role
 from pipeline.portal.context import Portal, portal_of
 from pipeline.portal.filters import Filters, InvalidFilter
@@ -57,7 +57,7 @@ def findings_csv(request: Request, period: str, identity: ApiUser) -> Response:
     checked_period(portal.pubs, period)
     filters = _filters(request)
     table = queries.findings_table(
-        portal.pubs, period, identity.user.scope, filters, followup.current_table(portal.engine)
+        portal.pubs, period, identity.user.scope, filters, serving.followups(portal.engine).table
     )
     detail = {"filters": filters.as_dict(), "rows": table.num_rows}
     return _download(portal, request, identity, exports.to_csv(table), CSV, f"temuan_{period}.csv", detail)
@@ -69,7 +69,7 @@ def findings_xlsx(request: Request, period: str, identity: ApiUser) -> Response:
     checked_period(portal.pubs, period)
     filters = _filters(request)
     table = queries.findings_table(
-        portal.pubs, period, identity.user.scope, filters, followup.current_table(portal.engine)
+        portal.pubs, period, identity.user.scope, filters, serving.followups(portal.engine).table
     )
     title = f"Temuan kepatuhan periode {period} ({identity.user.scope.label()})"
     try:
@@ -89,7 +89,7 @@ def workers_csv(request: Request, period: str, identity: ApiUser) -> Response:
     if full:
         require_role(identity, "supervisor")
     table = queries.workers_table(
-        portal.pubs, period, identity.user.scope, filters, followup.current_table(portal.engine), full
+        portal.pubs, period, identity.user.scope, filters, serving.followups(portal.engine).table, full
     )
     detail = {"filters": filters.as_dict(), "rows": table.num_rows, "full_identity": full}
     if full:
@@ -125,7 +125,7 @@ def referral_pdf(request: Request, period: str, employer_key: str, identity: Api
     checked_period(portal.pubs, period)
     checked_employer_key(employer_key)
     rows = queries.employer_findings(
-        portal.pubs, period, identity.user.scope, employer_key, followup.current_table(portal.engine)
+        portal.pubs, period, identity.user.scope, employer_key, serving.followups(portal.engine).table
     )
     if not rows:
         raise HTTPException(404)

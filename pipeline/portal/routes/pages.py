@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
-from pipeline.portal import audit, followup, quality, queries
+from pipeline.portal import audit, followup, quality, queries, serving
 from pipeline.portal.auth import Identity, client_ip, page_identity, require_csrf, require_role
 from pipeline.portal.context import portal_of
 from pipeline.portal.filters import Filters, InvalidFilter, page_number
@@ -33,7 +33,7 @@ def period_summary(request: Request, period: str, identity: PageUser) -> Respons
     portal = portal_of(request)
     checked_period(portal.pubs, period)
     scope = identity.user.scope
-    followups = followup.current_table(portal.engine)
+    followups = serving.followups(portal.engine).table
     context = {
         "period": period,
         "summary": queries.summary(portal.pubs, period, scope, followups),
@@ -94,7 +94,7 @@ def findings(request: Request, period: str, identity: PageUser) -> Response:
     scope = identity.user.scope
     size = portal.settings.page_size
     rows, total = queries.findings_page(
-        portal.pubs, period, scope, filters, followup.current_table(portal.engine), number, size
+        portal.pubs, period, scope, filters, serving.followups(portal.engine).table, number, size
     )
     context = {
         "period": period,
@@ -120,7 +120,7 @@ def _employer_page(
     portal = portal_of(request)
     scope = identity.user.scope
     rows = queries.employer_findings(
-        portal.pubs, period, scope, employer_key, followup.current_table(portal.engine)
+        portal.pubs, period, scope, employer_key, serving.followups(portal.engine).table
     )
     if not rows:
         raise HTTPException(404)
@@ -181,7 +181,7 @@ def change_followup(
     checked_period(portal.pubs, period)
     checked_employer_key(employer_key)
     rows = queries.employer_findings(
-        portal.pubs, period, identity.user.scope, employer_key, followup.current_table(portal.engine)
+        portal.pubs, period, identity.user.scope, employer_key, serving.followups(portal.engine).table
     )
     if not rows:
         raise HTTPException(404)
