@@ -54,13 +54,11 @@ def _reading(
 ) -> Iterator[tuple[duckdb.DuckDBPyConnection, Served]]:
     served = pubs.reader.served(period)
     with pubs.reader.cursor() as con:
+        # Registering replaces the thread's previous `followups`; a cursor's results are always
+        # fetched whole, so the next request on this thread finds it free.
         if followups is not None:
             con.register("followups", followups)
-        try:
-            yield con, served
-        finally:
-            if followups is not None:
-                con.unregister("followups")
+        yield con, served
 
 
 def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
@@ -147,14 +145,14 @@ def _count(con: duckdb.DuckDBPyConnection, served: Served, scope: Scope, filters
     needs the follow-up stage or a text search."""
     if filters.tahap or filters.cari:
         sql, params = _filtered_findings(served, scope, filters, "1")
-        return con.execute(f"select count(*) from ({sql})", params).fetchone()[0]
+        return con.execute(f"select count(*) from ({sql})", params).fetchall()[0][0]
     scope_sql, params = scope.sql("f.regency_code")
     filter_sql, filter_params = filters.sql()
     return con.execute(
         f"select coalesce(sum(findings), 0)::bigint from {served.table('counts')} f "
         f"where {scope_sql} and {filter_sql}",
         {**params, **filter_params},
-    ).fetchone()[0]
+    ).fetchall()[0][0]
 
 
 def count_findings(
@@ -162,6 +160,11 @@ def count_findings(
 ) -> int:
     with _reading(pubs, period, followups) as (con, served):
         return _count(con, served, scope, filters)
+
+
+def count_rows(pubs: Publications, period: str, sql: str, params: dict[str, Any], followups: pa.Table) -> int:
+    with _reading(pubs, period, followups) as (con, _):
+        return con.execute(f"select count(*) from ({sql})", params).fetchall()[0][0]
 
 
 def findings_relation(

@@ -13,6 +13,7 @@ import pipeline
 from pipeline.contract import SOURCES
 from pipeline.db import connect, sha256_of, sql_path
 from pipeline.layout import Layout
+from pipeline.publish.serving import write_serving
 from pipeline.publish.swap import recover, staging_dir, swap_into_place
 from pipeline.publish.workbook import write_workbook
 from pipeline.quality.report import docs_links, write_quality_report
@@ -89,6 +90,15 @@ def input_accounting(layout: Layout) -> list[dict[str, Any]]:
     return sorted(inputs, key=lambda e: e["path"])
 
 
+def _silver(layout: Layout) -> dict[str, Path | None]:
+    paths = {
+        "business": layout.silver("permits/business"),
+        "construction": layout.silver("permits/construction"),
+        "projects": layout.silver("registry/projects"),
+    }
+    return {k: p if p.is_file() else None for k, p in paths.items()}
+
+
 def publish_period(layout: Layout) -> dict[str, Any]:
     target = layout.published
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -110,8 +120,13 @@ def publish_period(layout: Layout) -> dict[str, Any]:
             for name, sql in RESTRICTED.items():
                 full = sql_path(restricted / f"{name}.csv")
                 con.execute(f"copy ({sql}) to {full} (format csv, header true)")
+            # The portal's serving tables and whole-scope files, from the tables just written.
+            served = write_serving(staging, _silver(layout), layout.period)
             book = workbook.result()
         outputs.append({"path": book.name, "sha256": sha256_of(book), "rows": None})
+        outputs += [
+            {"path": str(p.relative_to(staging)), "sha256": sha256_of(p), "rows": None} for p in served
+        ]
         counts = dict(con.execute("select category, count(*) from findings group by 1 order by 1").fetchall())
     finally:
         con.close()

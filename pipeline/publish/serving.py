@@ -198,7 +198,7 @@ def write_files(database: Path, folder: Path, period: str) -> list[Path]:
     try:
         con.execute("set enable_progress_bar = false")
         for unit, label, selection in file_units(con):
-            relation = export_relation(con, selection)
+            relation = export_relation(selection)
             csv = folder / f"temuan_{unit}.csv"
             exports.write_csv(con, relation, csv)
             written += [csv, gzip_copy(csv)]
@@ -212,18 +212,14 @@ def write_files(database: Path, folder: Path, period: str) -> list[Path]:
     return written
 
 
-def export_relation(con: duckdb.DuckDBPyConnection, selection: dict[str, Any], followups: str = "") -> str:
+def export_relation(selection: dict[str, Any], findings: str = "findings", followups: str = "") -> str:
     """SQL for a whole scope's findings as the download lists them, in the default order:
     `selection` is empty (national), {"province": code}, {"regency": code} or {"branch": code};
     `followups` names a registered follow-up table to join, or none (every stage `BARU`)."""
     from pipeline.portal.queries import EXPORT_COLUMNS
 
     where = "true"
-    for key, column in (
-        ("province", "province_code"),
-        ("regency", "regency_code"),
-        ("branch", "branch_code"),
-    ):
+    for key, column in UNIT_COLUMNS.items():
         if key in selection:
             value = str(selection[key]).replace("'", "''")
             where = f"f.{column} = '{value}'"
@@ -234,7 +230,10 @@ def export_relation(con: duckdb.DuckDBPyConnection, selection: dict[str, Any], f
             "left join (select null::varchar as followup_stage, null::date as followup_date, "
             "null::varchar as followup_officer, null::varchar as followup_note) fu on false"
         )
-    return f"select {EXPORT_COLUMNS} from findings f {join} where {where} order by f.o_prioritas_naik"
+    return f"select {EXPORT_COLUMNS} from {findings} f {join} where {where} order by f.o_prioritas_naik"
+
+
+UNIT_COLUMNS = {"province": "province_code", "regency": "regency_code", "branch": "branch_code"}
 
 
 def gzip_copy(path: Path) -> Path:

@@ -3,12 +3,13 @@ same query parameters as the findings page and by the user's regions, each recor
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 
-from pipeline.portal import audit, exports, followup, queries, referral, serving
+from pipeline.portal import audit, exports, followup, queries, referral, scopefiles, serving
 from pipeline.portal.auth import Identity, api_identity, client_ip, require_role
 from pipeline.portal.context import Portal, portal_of
 from pipeline.portal.filters import Filters, InvalidFilter
@@ -51,16 +52,75 @@ def periods(request: Request, identity: ApiUser) -> Response:
     return JSONResponse([{"period": p, "findings": counts.get(p, {}).get("findings", 0)} for p in names])
 
 
+def _file_download(
+    portal: Portal,
+    request: Request,
+    identity: Identity,
+    found: scopefiles.ScopeFile,
+    media_type: str,
+    filename: str,
+    detail: dict[str, Any],
+) -> Response:
+    """A whole-scope file: 304 when the client holds it already, else the file (a byte range
+    of it when asked, gzip when taken and no range is asked). Every answer is audited."""
+    headers = {
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        # Cache-Control stays `no-store` (pipeline/portal/security.py: personal data); scripts
+        # that keep the file themselves revalidate it or resume it with the validators.
+        "Vary": "Cookie, Authorization, Accept-Encoding",
+    }
+    compressed = (
+        found.gzip is not None
+        and "range" not in request.headers
+        and "gzip" in request.headers.get("accept-encoding", "").lower()
+    )
+    etag = found.etag[:-1] + '-gz"' if compressed else found.etag
+    not_modified = etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]
+    detail = {
+        **detail,
+        "file": found.unit,
+        "not_modified": not_modified,
+        "range": request.headers.get("range"),
+    }
+    audit.record(portal.engine, "download", identity.user.username, client_ip(request), filename, detail)
+    if not_modified:
+        return Response(status_code=304, headers={**headers, "ETag": etag})
+    if compressed:
+        headers["Content-Encoding"] = "gzip"
+        return FileResponse(found.gzip, media_type=media_type, headers={**headers, "ETag": etag})
+    return FileResponse(found.path, media_type=media_type, headers={**headers, "ETag": etag})
+
+
+def _streamed(
+    portal: Portal,
+    request: Request,
+    identity: Identity,
+    chunks: Iterator[bytes],
+    filename: str,
+    detail: dict[str, Any],
+) -> Response:
+    audit.record(portal.engine, "download", identity.user.username, client_ip(request), filename, detail)
+    return StreamingResponse(
+        chunks, media_type=CSV, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
+
+
 @router.get("/periods/{period}/findings.csv")
 def findings_csv(request: Request, period: str, identity: ApiUser) -> Response:
     portal = portal_of(request)
     checked_period(portal.pubs, period)
     filters = _filters(request)
-    table = queries.findings_table(
-        portal.pubs, period, identity.user.scope, filters, serving.followups(portal.engine).table
-    )
-    detail = {"filters": filters.as_dict(), "rows": table.num_rows}
-    return _download(portal, request, identity, exports.to_csv(table), CSV, f"temuan_{period}.csv", detail)
+    scope = identity.user.scope
+    followups = serving.followups(portal.engine)
+    name = f"temuan_{period}.csv"
+    rows = queries.count_findings(portal.pubs, period, scope, filters, followups.table)
+    detail = {"filters": filters.as_dict(), "rows": rows}
+    found = scopefiles.whole_scope_file(portal.pubs, period, scope, filters, followups, "csv", "")
+    if found is not None:
+        return _file_download(portal, request, identity, found, CSV, name, detail)
+    _, sql, params = queries.findings_relation(portal.pubs, period, scope, filters)
+    chunks = queries.csv_chunks(portal.pubs, period, sql, params, followups.table)
+    return _streamed(portal, request, identity, chunks, name, detail)
 
 
 @router.get("/periods/{period}/findings.xlsx")
@@ -68,16 +128,24 @@ def findings_xlsx(request: Request, period: str, identity: ApiUser) -> Response:
     portal = portal_of(request)
     checked_period(portal.pubs, period)
     filters = _filters(request)
-    table = queries.findings_table(
-        portal.pubs, period, identity.user.scope, filters, serving.followups(portal.engine).table
-    )
-    title = f"Temuan kepatuhan periode {period} ({identity.user.scope.label()})"
+    scope = identity.user.scope
+    followups = serving.followups(portal.engine)
+    title = exports.findings_title(period, scope.label())
+    name = f"temuan_{period}.xlsx"
+    rows = queries.count_findings(portal.pubs, period, scope, filters, followups.table)
+    if rows > exports.XLSX_MAX_ROWS:
+        raise HTTPException(413)
+    detail = {"filters": filters.as_dict(), "rows": rows}
+    found = scopefiles.whole_scope_file(portal.pubs, period, scope, filters, followups, "xlsx", title)
+    if found is not None:
+        return _file_download(portal, request, identity, found, XLSX, name, detail)
+    table = queries.findings_table(portal.pubs, period, scope, filters, followups.table)
     try:
         body = exports.to_xlsx(table, "Temuan", title)
     except exports.TooManyRows:
         raise HTTPException(413) from None
-    detail = {"filters": filters.as_dict(), "rows": table.num_rows}
-    return _download(portal, request, identity, body, XLSX, f"temuan_{period}.xlsx", detail)
+    detail["rows"] = table.num_rows
+    return _download(portal, request, identity, body, XLSX, name, detail)
 
 
 @router.get("/periods/{period}/workers.csv")
@@ -88,10 +156,10 @@ def workers_csv(request: Request, period: str, identity: ApiUser) -> Response:
     full = request.query_params.get("identitas") == "lengkap"
     if full:
         require_role(identity, "supervisor")
-    table = queries.workers_table(
-        portal.pubs, period, identity.user.scope, filters, serving.followups(portal.engine).table, full
-    )
-    detail = {"filters": filters.as_dict(), "rows": table.num_rows, "full_identity": full}
+    followups = serving.followups(portal.engine)
+    sql, params = queries.workers_relation(portal.pubs, period, identity.user.scope, filters, full)
+    rows = queries.count_rows(portal.pubs, period, sql, params, followups.table)
+    detail = {"filters": filters.as_dict(), "rows": rows, "full_identity": full}
     if full:
         audit.record(
             portal.engine,
@@ -102,7 +170,8 @@ def workers_csv(request: Request, period: str, identity: ApiUser) -> Response:
             detail,
         )
     name = f"pekerja_{period}{'_lengkap' if full else ''}.csv"
-    return _download(portal, request, identity, exports.to_csv(table), CSV, name, detail)
+    chunks = queries.csv_chunks(portal.pubs, period, sql, params, followups.table)
+    return _streamed(portal, request, identity, chunks, name, detail)
 
 
 @router.get("/periods/{period}/coverage.csv")
