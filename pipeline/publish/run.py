@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -121,7 +122,9 @@ def publish_period(layout: Layout) -> dict[str, Any]:
                 full = sql_path(restricted / f"{name}.csv")
                 con.execute(f"copy ({sql}) to {full} (format csv, header true)")
             # The portal's serving tables and whole-scope files, from the tables just written.
+            started = time.perf_counter()
             served = write_serving(staging, _silver(layout), layout.period)
+            log.info("serving tables and files written in %.1f s", time.perf_counter() - started)
             book = workbook.result()
         outputs.append({"path": book.name, "sha256": sha256_of(book), "rows": None})
         outputs += [
