@@ -191,7 +191,8 @@ async def _client(base: str, target: Target, user: str, stop_at: float, results:
         try:
             form = await http.get("/login")
             token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
-            done = await http.post("/login", data={"username": user, "password": PASSWORD, "csrf_token": token})
+            form_data = {"username": user, "password": PASSWORD, "csrf_token": token}
+            done = await http.post("/login", data=form_data)
             if done.status_code != 303:
                 results.error(f"login HTTP {done.status_code}")
                 return
@@ -284,7 +285,8 @@ def main() -> int:
                     flush=True,
                 )
                 detail = ", ".join(f"{k} {_p95(v)}" for k, v in sorted(results.by_kind.items()))
-                print(f"         p95 ms by request: {detail}; {results.bytes / wall / 1e6:.1f} MB/s", flush=True)
+                rate = results.bytes / wall / 1e6
+                print(f"         p95 ms by request: {detail}; {rate:.1f} MB/s", flush=True)
             import httpx
 
             alive = httpx.get(f"{base}/healthz", timeout=10).status_code == 200
