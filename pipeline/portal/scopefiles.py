@@ -17,6 +17,7 @@ import fcntl
 import hashlib
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -123,6 +124,49 @@ def whole_scope_file(
     return ScopeFile(path, gz if gz.is_file() else None, etag, unit)
 
 
+def workbook_file(
+    pubs: Publications, period: str, scope: Scope, filters: Filters, followups: Followups, title: str
+) -> ScopeFile:
+    """A filtered list's workbook, built once per publication, scope, filters and follow-up
+    state: a workbook cannot be streamed (its sheet is zipped whole), so the same question asked
+    again is answered from the file. The scope is part of the key, so is the title."""
+    served = pubs.reader.served(period)
+    parts = [
+        served.id,
+        "xlsx",
+        repr(scope),
+        repr(sorted(filters.as_dict().items())),
+        followups.version,
+        title,
+    ]
+    key = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
+    path = served.cache / "lists" / f"temuan_{key}.xlsx"
+    if not path.is_file():
+        from pipeline.portal import exports, queries
+
+        def build(staging: Path) -> None:
+            table = queries.findings_table(pubs, period, scope, filters, followups.table)
+            staging.write_bytes(exports.to_xlsx(table, "Temuan", title))
+
+        _once(path, build)
+    return ScopeFile(path, None, f'"{key}"', "daftar")
+
+
+def _once(path: Path, build: Callable[[Path], None]) -> None:
+    """Build `path` once: other threads and processes wait on its lock, then find it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.with_name(path.name + ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.is_file():
+            return
+        staging = path.with_name(f".{uuid.uuid4().hex}{path.suffix}")
+        try:
+            build(staging)
+            os.replace(staging, path)
+        finally:
+            staging.unlink(missing_ok=True)
+
+
 def _published_title(served: Served, unit: str) -> str:
     from pipeline.portal.exports import findings_title
 
@@ -139,25 +183,20 @@ def _build(
     kind: str,
     title: str,
 ) -> None:
-    """Build a unit's file once: other threads and processes wait on its lock, then find it."""
+    """A unit's file for the follow-up records as they stand (CSV with its gzip copy)."""
     from pipeline.portal import exports
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.with_name(path.name + ".lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if path.is_file():
-            return
-        staging = path.with_name(f".{uuid.uuid4().hex}.{kind}")
+    def build(staging: Path) -> None:
         con = pubs.reader.own_cursor()
         try:
             con.register("followups", followups.table)
             sql = layout.export_relation(selection, served.table("findings"), "followups")
             if kind == "csv":
                 exports.write_csv(con, sql, staging)
-                gz = layout.gzip_copy(staging)
-                os.replace(gz, path.with_name(path.name + ".gz"))
+                os.replace(layout.gzip_copy(staging), path.with_name(path.name + ".gz"))
             else:
                 staging.write_bytes(exports.to_xlsx(con.sql(sql).to_arrow_table(), "Temuan", title))
         finally:
             con.close()
-        os.replace(staging, path)
+
+    _once(path, build)

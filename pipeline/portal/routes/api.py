@@ -139,13 +139,8 @@ def findings_xlsx(request: Request, period: str, identity: ApiUser) -> Response:
     found = scopefiles.whole_scope_file(portal.pubs, period, scope, filters, followups, "xlsx", title)
     if found is not None:
         return _file_download(portal, request, identity, found, XLSX, name, detail)
-    table = queries.findings_table(portal.pubs, period, scope, filters, followups.table)
-    try:
-        body = exports.to_xlsx(table, "Temuan", title)
-    except exports.TooManyRows:
-        raise HTTPException(413) from None
-    detail["rows"] = table.num_rows
-    return _download(portal, request, identity, body, XLSX, name, detail)
+    found = scopefiles.workbook_file(portal.pubs, period, scope, filters, followups, title)
+    return _file_download(portal, request, identity, found, XLSX, name, detail)
 
 
 @router.get("/periods/{period}/workers.csv")
