@@ -6,6 +6,7 @@ aggregates."""
 from __future__ import annotations
 
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,10 +37,19 @@ EXPORT_COLUMNS = _FINDING_SELECT + ", " + _FOLLOWUP_SELECT
 _FOLLOWUP_JOIN = "left join followups fu on fu.employer_key = f.employer_key and fu.category = f.category"
 
 
+_base: duckdb.DuckDBPyConnection | None = None
+_base_lock = threading.Lock()
+
+
 @contextmanager
 def duck(followups: pa.Table | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A fresh in-memory DuckDB for work on tables the caller holds (exports of small tables)."""
-    con = duckdb.connect(config={"threads": 1})
+    """A cursor of its own on one in-memory DuckDB per process, for work on tables the caller
+    holds (exports); opening a DuckDB costs ~15 ms, a cursor on it almost nothing."""
+    global _base
+    with _base_lock:
+        if _base is None:
+            _base = duckdb.connect(config={"threads": 1})
+        con = _base.cursor()
     try:
         if followups is not None:
             con.register("followups", followups)
@@ -116,12 +126,14 @@ def findings_page(
     pubs: Publications, period: str, scope: Scope, filters: Filters, followups: pa.Table, page: int, size: int
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of the list and the number of findings in it all. A whole region in a static
-    order is a range of its precomputed ranks; anything else the top of a filtered scan."""
-    with _reading(pubs, period, followups) as (con, served):
-        total = _count(con, served, scope, filters)
+    order is a range of its precomputed ranks; anything else the top of a filtered scan. The
+    follow-up joins in SQL only when it filters or sorts; otherwise the page's rows get theirs."""
+    by_stage = bool(filters.tahap) or filters.urut not in STATIC_SORTS
+    with _reading(pubs, period, followups if by_stage or filters.cari else None) as (con, served):
+        total = _cached_count(con, served, scope, filters)
         unit = whole_unit(scope, filters)
         first, last = (page - 1) * size + 1, page * size
-        if unit is not None and filters.urut in STATIC_SORTS:
+        if unit is not None and not by_stage:
             level, code = unit
             rank = "f." + rank_column(level, filters.urut, filters.arah)
             where = f"{rank} between $first and $last"
@@ -129,15 +141,69 @@ def findings_page(
             if code is not None:
                 where += f" and f.{_UNIT_COLUMN[level]} = $unit"
                 params["unit"] = code
+            sql = f"select {_FINDING_SELECT} from {served.table('findings')} f where {where} order by {rank}"
+        elif not by_stage:
+            scope_sql, params = scope.sql("f.regency_code")
+            filter_sql, filter_params = filters.sql()
+            params.update(filter_params)
             sql = (
-                f"select {EXPORT_COLUMNS} from {served.table('findings')} f {_FOLLOWUP_JOIN} "
-                f"where {where} order by {rank}"
+                f"select {_FINDING_SELECT} from {served.table('findings')} f "
+                f"where {scope_sql} and {filter_sql} "
+                f"order by {_order(filters)} limit {int(size)} offset {int(first - 1)}"
             )
         else:
             sql, params = _filtered_findings(served, scope, filters)
             sql += f" order by {_order(filters)} limit {int(size)} offset {int(first - 1)}"
         rows = _dicts(con.execute(sql, params))
-    return rows, total
+    return (rows if by_stage else with_followups(rows, followups)), total
+
+
+_FOLLOWUP_NAMES = tuple(c.strip() for c in FOLLOWUP_COLUMNS.split(","))
+_indexes: dict[int, tuple[pa.Table, dict[tuple[str, str], tuple]]] = {}
+_indexes_lock = threading.Lock()
+
+
+def with_followups(rows: list[dict[str, Any]], followups: pa.Table) -> list[dict[str, Any]]:
+    """A page's findings with their current follow-up stage (BARU when none), as the SQL join
+    gives them: looked up in an index of the follow-up table, built once per table."""
+    with _indexes_lock:
+        known = _indexes.get(id(followups))
+        if known is None or known[0] is not followups:
+            columns = followups.to_pydict()
+            index = {
+                (k, c): values
+                for k, c, *values in zip(
+                    *(columns[n] for n in ("employer_key", "category", *_FOLLOWUP_NAMES)), strict=True
+                )
+            }
+            if len(_indexes) > 4:
+                _indexes.clear()
+            _indexes[id(followups)] = known = (followups, index)
+    index = known[1]
+    for row in rows:
+        stage, date, officer, note = index.get(
+            (row["employer_key"], row["category"]), (None, None, None, None)
+        )
+        row.update(
+            followup_stage=stage or "BARU", followup_date=date, followup_officer=officer, followup_note=note
+        )
+    return rows
+
+
+_counts: dict[tuple, int] = {}
+
+
+def _cached_count(con: duckdb.DuckDBPyConnection, served: Served, scope: Scope, filters: Filters) -> int:
+    """Counts that do not depend on the follow-up are kept per publication, scope and filters."""
+    if filters.tahap or filters.cari:
+        return _count(con, served, scope, filters)
+    key = (served.id, scope, filters.kategori, filters.wilayah, filters.cabang, filters.status)
+    found = _counts.get(key)
+    if found is None:
+        if len(_counts) > 10_000:
+            _counts.clear()
+        found = _counts[key] = _count(con, served, scope, filters)
+    return found
 
 
 def _count(con: duckdb.DuckDBPyConnection, served: Served, scope: Scope, filters: Filters) -> int:
@@ -227,7 +293,7 @@ def csv_chunks(
     from pipeline.portal.exports import CSV_OPTIONS
 
     con = pubs.reader.own_cursor()
-    block = duckdb.connect(config={"threads": 1})
+    block = pubs.reader.own_cursor()
     try:
         con.register("followups", followups)
         reader = con.sql(sql, params=params).to_arrow_reader(batch_size=CSV_BLOCK_ROWS)
@@ -325,7 +391,21 @@ def period_counts(pubs: Publications, periods: list[str], scope: Scope) -> dict[
     return out
 
 
+_options: dict[tuple, dict[str, list[tuple[str, str]]]] = {}
+
+
 def filter_options(pubs: Publications, period: str, scope: Scope) -> dict[str, list[tuple[str, str]]]:
+    """The regencies and branches a user may filter on, kept per publication and scope."""
+    served = pubs.reader.served(period)
+    key = (served.id, scope)
+    if key not in _options:
+        if len(_options) > 1000:
+            _options.clear()
+        _options[key] = _filter_options(pubs, period, scope)
+    return _options[key]
+
+
+def _filter_options(pubs: Publications, period: str, scope: Scope) -> dict[str, list[tuple[str, str]]]:
     scope_sql, params = scope.sql("f.regency_code")
     with _reading(pubs, period) as (con, served):
         counts = served.table("counts")
@@ -347,13 +427,16 @@ def employer_findings(
 ) -> list[dict[str, Any]]:
     """The employer's findings of the period that the user may see; empty means 'not found'.
     The findings are stored in employer order: the lookup reads only the employer's rows."""
-    with _reading(pubs, period, followups) as (con, served):
-        sql, params = _filtered_findings(served, scope, Filters())
-        return _dicts(
+    with _reading(pubs, period) as (con, served):
+        scope_sql, params = scope.sql("f.regency_code")
+        rows = _dicts(
             con.execute(
-                f"{sql} and f.employer_key = $key order by f.category", {**params, "key": employer_key}
+                f"select {_FINDING_SELECT} from {served.table('findings')} f "
+                f"where f.employer_key = $key and {scope_sql} order by f.category",
+                {**params, "key": employer_key},
             )
         )
+    return with_followups(rows, followups)
 
 
 def employer_history(
