@@ -20,7 +20,10 @@ def findings_title(period: str, scope_label: str) -> str:
 
 def write_csv(con, sql: str, path: Path, params: dict | None = None) -> None:  # noqa: ANN001 (DuckDB)
     """The rows of `sql` as the downloads' CSV, written by DuckDB to `path`."""
-    con.execute(f"copy ({sql}) to '{_quoted(path)}' ({CSV_OPTIONS}, header true)", params or {})
+    # straight into `path` (no temporary file renamed at the end): a download reads it as it grows
+    con.execute(
+        f"copy ({sql}) to '{_quoted(path)}' ({CSV_OPTIONS}, header true, use_tmp_file false)", params or {}
+    )
 
 
 def _quoted(path: Path) -> str:

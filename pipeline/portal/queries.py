@@ -5,8 +5,10 @@ aggregates."""
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -286,35 +288,53 @@ def workers_table(
 def csv_chunks(
     pubs: Publications, period: str, sql: str, params: dict[str, Any], followups: pa.Table
 ) -> Iterator[bytes]:
-    """The result of `sql` as CSV, as DuckDB writes it, a block of rows at a time: the first
-    block leaves as soon as the query's first rows are there, and memory holds one block.
+    """The result of `sql` as CSV, as DuckDB writes it, sent while DuckDB writes it: DuckDB
+    copies the result into a private temporary file on a thread of its own, and the file is read
+    as it grows, so the first block leaves as soon as DuckDB flushes it and memory holds one block.
+    A client that goes away interrupts the copy.
 
-    Runs on a cursor of its own: a streamed response's blocks may be written by any thread."""
-    from pipeline.portal.exports import CSV_OPTIONS
+    Runs on a cursor of its own: a streamed response's blocks may be read on any thread."""
+    from pipeline.portal.exports import write_csv
 
     con = pubs.reader.own_cursor()
-    block = pubs.reader.own_cursor()
+    con.register("followups", followups)
+    folder = Path(tempfile.mkdtemp(prefix="rekon-portal-"))
+    path = folder / "export.csv"
+    failed: list[BaseException] = []
+
+    def copy() -> None:
+        try:
+            write_csv(con, sql, path, params)
+        except BaseException as exc:  # handed to the reader, which raises it
+            failed.append(exc)
+
+    writer = threading.Thread(target=copy, name="csv-export", daemon=True)
+    writer.start()
     try:
-        con.register("followups", followups)
-        reader = con.sql(sql, params=params).to_arrow_reader(batch_size=CSV_BLOCK_ROWS)
-        with tempfile.TemporaryDirectory(prefix="rekon-portal-") as folder:
-            path = Path(folder) / "block.csv"
-            header = True
-            for batch in reader:
-                block.register("block", pa.Table.from_batches([batch]))
-                block.execute(f"copy block to '{path}' ({CSV_OPTIONS}, header {str(header).lower()})")
-                header = False
-                yield path.read_bytes()
-            if header:  # no rows: the header alone
-                block.register("block", reader.schema.empty_table())
-                block.execute(f"copy block to '{path}' ({CSV_OPTIONS}, header true)")
-                yield path.read_bytes()
+        while not path.exists() and writer.is_alive():
+            time.sleep(0.001)
+        if path.exists():
+            with path.open("rb") as source:
+                while True:
+                    finished = not writer.is_alive()
+                    chunk = source.read(CSV_READ_BYTES)
+                    if chunk:
+                        yield chunk
+                    elif finished:
+                        break
+                    else:
+                        time.sleep(0.002)
+        if failed:
+            raise failed[0]
     finally:
-        block.close()
+        if writer.is_alive():
+            con.interrupt()
+            writer.join()
         con.close()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
-CSV_BLOCK_ROWS = 16_384
+CSV_READ_BYTES = 1 << 16
 
 
 def coverage_rows(pubs: Publications, period: str, scope: Scope) -> list[dict[str, Any]]:
