@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -330,3 +331,16 @@ def test_every_download_of_a_concurrent_burst_is_audited(portal_data: Path, tmp_
         ).scalar_one()
     engine.dispose()
     assert downloads == 60
+
+
+def test_a_kept_page_is_for_its_own_session_and_state(own_app) -> None:  # noqa: ANN001
+    app, _ = own_app
+    url = f"/periods/{P}/findings?wilayah=62.71"
+    ana62, other62, ana3215 = (login(client_for(app), u) for u in ("ana62", "ana62", "ana3215"))
+    first = ana62.get(url).text
+    assert ana62.get(url).text == first  # kept
+    # another session of the same user gets a page with its own CSRF token
+    token = re.search(r'name="csrf_token" value="([^"]+)"', first).group(1)
+    assert token not in other62.get(url).text
+    # another scope: nothing of 62.71
+    assert "PT Satu Jaya" in first and "PT Satu Jaya" not in ana3215.get(url).text

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
-from pipeline.portal import audit, followup, quality, queries, serving
+from pipeline.portal import audit, followup, pagecache, quality, queries, serving
 from pipeline.portal.auth import Identity, client_ip, page_identity, require_csrf, require_role
 from pipeline.portal.context import portal_of
 from pipeline.portal.filters import Filters, InvalidFilter, page_number
@@ -93,19 +93,25 @@ def findings(request: Request, period: str, identity: PageUser) -> Response:
         raise HTTPException(400) from None
     scope = identity.user.scope
     size = portal.settings.page_size
-    rows, total = queries.findings_page(
-        portal.pubs, period, scope, filters, serving.followups(portal.engine).table, number, size
-    )
-    context = {
-        "period": period,
-        "filters": filters,
-        "rows": rows,
-        "total": total,
-        "page_no": number,
-        "pages": max(1, math.ceil(total / size)),
-        "options": queries.filter_options(portal.pubs, period, scope),
-    }
-    return page(request, "findings.html", context)
+    followups = serving.followups(portal.engine)
+
+    def render() -> Response:
+        rows, total = queries.findings_page(
+            portal.pubs, period, scope, filters, followups.table, number, size
+        )
+        context = {
+            "period": period,
+            "filters": filters,
+            "rows": rows,
+            "total": total,
+            "page_no": number,
+            "pages": max(1, math.ceil(total / size)),
+            "options": queries.filter_options(portal.pubs, period, scope),
+        }
+        return page(request, "findings.html", context)
+
+    publication = portal.pubs.reader.served(period).id
+    return pagecache.cached_page(request, identity, publication, followups.version, render)
 
 
 def _employer_page(
