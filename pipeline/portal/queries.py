@@ -21,7 +21,7 @@ from pipeline.portal.filters import Filters
 from pipeline.portal.published import Publications
 from pipeline.portal.scope import Scope
 from pipeline.portal.serving import Served
-from pipeline.publish.serving import STATIC_SORTS, rank_column
+from pipeline.publish.serving import REGIONAL_ORDERS, STATIC_SORTS, rank_column
 
 FINDING_COLUMNS = (
     "period, category, employer_key, employer_name, nib, npwp, npp, regency_code, regency_name, "
@@ -135,6 +135,8 @@ def findings_page(
         total = _cached_count(con, served, scope, filters)
         unit = whole_unit(scope, filters)
         first, last = (page - 1) * size + 1, page * size
+        if unit is not None and unit[0] != "o" and (filters.urut, filters.arah) not in REGIONAL_ORDERS:
+            unit = None  # no regional ranks in this order: the top of the region's rows
         if unit is not None and not by_stage:
             level, code = unit
             rank = "f." + rank_column(level, filters.urut, filters.arah)

@@ -2,8 +2,9 @@
 
 `serving/serving.duckdb` holds
 - `findings`: every published finding with its rank in each static sort order of the list
-  (`o_<sort>_<direction>` nationally, `p_...` within its province, `r_...` within its regency),
-  so that a page of a whole scope is a range of ranks, not a sort of the table;
+  (`o_<sort>_<direction>` nationally; `p_...` within its province and `r_...` within its regency
+  for the order the list opens in), so that a page of a whole scope is a range of ranks, not a
+  sort of the table;
 - `workers`, `resolved`, `business_permits`, `construction_permits`: rows by employer, stored in
   employer order so that an employer page reads only its own row groups;
 - `counts`: findings per regency, branch, category and status, what page counts and the
@@ -12,8 +13,8 @@
   see all of them).
 
 `serving/files/` holds the findings of whole scopes as the portal's download writes them
-(nationally, per province, per branch), CSV (also gzip-compressed) and XLSX, built once here and
-served as files.
+(nationally, per province, per branch) as CSV, also gzip-compressed, and the national XLSX, built
+once here and served as files (the portal builds any other once, on first request).
 
 Built from the published Parquet files, so that the portal can build the same tables for a
 publication made before them (pipeline/portal/serving.py); recorded in the manifest.
@@ -42,13 +43,18 @@ STATIC_SORTS = ("prioritas", "iuran", "pekerja", "nama", "wilayah", "kategori", 
 DIRECTIONS = {"naik": "asc", "turun": "desc"}
 # The rank columns' prefixes and the partition each ranks within.
 LEVELS = {"o": "", "p": "partition by province_code", "r": "partition by regency_code"}
+# Ranks within a province and a regency are kept for the order a list opens in; a region's list
+# in another order is the top of its rows by their national rank (ranks in every order at every
+# level took publish 4 s more CPU at 10 M rows).
+REGIONAL_ORDERS = (("prioritas", "naik"),)
 
 
 def rank_column(level: str, sort: str, direction: str) -> str:
     return f"{level}_{sort}_{direction}"
 
 
-def _ranks() -> str:
+def _global_ranks() -> str:
+    """Each finding's rank in each static order, nationally."""
     from pipeline.portal.filters import SORTS
 
     columns = []
@@ -56,10 +62,19 @@ def _ranks() -> str:
         expression = SORTS[sort].removeprefix("f.")
         for direction, sql_direction in DIRECTIONS.items():
             order = f"order by {expression} {sql_direction} nulls last, category, employer_key"
-            for level, partition in LEVELS.items():
-                columns.append(
-                    f"row_number() over ({partition} {order}) as {rank_column(level, sort, direction)}"
-                )
+            columns.append(f"row_number() over ({order}) as {rank_column('o', sort, direction)}")
+    return ",\n".join(columns)
+
+
+def _regional_ranks() -> str:
+    """Ranks within the province and the regency in REGIONAL_ORDERS: the national rank's order
+    within each."""
+    columns = []
+    for sort, direction in REGIONAL_ORDERS:
+        national = rank_column("o", sort, direction)
+        for level in ("p", "r"):
+            rank = rank_column(level, sort, direction)
+            columns.append(f"row_number() over ({LEVELS[level]} order by {national}) as {rank}")
     return ",\n".join(columns)
 
 
@@ -82,11 +97,26 @@ def _tables(con: duckdb.DuckDBPyConnection, published: Path, silver: dict[str, P
         return f"read_parquet({sql_path(published / f'{name}.parquet')})"
 
     con.execute(f"create table meta as select {VERSION} as version")
+    # Ranks are computed over the sort keys alone, then joined to the rows: sorting whole rows
+    # (evidence text and all) once per order cost ten times as much.
+    con.execute(
+        f"""create temp table ranked as
+            with f as (
+                select category, employer_key, priority, estimated_contribution_monthly, workers_affected,
+                       employer_name, regency_code, split_part(regency_code, '.', 1) as province_code,
+                       status, months_listed
+                from {parquet("findings")}),
+            national as (select category, employer_key, province_code, regency_code, {_global_ranks()} from f)
+            select * exclude (province_code, regency_code), {_regional_ranks()} from national"""
+    )
     con.execute(
         f"""create table findings as
-            with f as (select *, split_part(regency_code, '.', 1) as province_code from {parquet("findings")})
-            select *, {_ranks()} from f order by employer_key, category"""
+            select f.*, split_part(f.regency_code, '.', 1) as province_code,
+                   r.* exclude (category, employer_key)
+            from {parquet("findings")} f join ranked r using (category, employer_key)
+            order by employer_key, category"""
     )
+    con.execute("drop table ranked")
     con.execute(
         f"create table workers as select * from {parquet('workers')} "
         "order by employer_key, category, full_name"
@@ -175,13 +205,14 @@ def _permits(con: duckdb.DuckDBPyConnection, silver: dict[str, Path | None]) -> 
 
 def file_units(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, dict[str, Any]]]:
     """The whole scopes written as files: (unit name, the scope label of its XLSX title or '' for
-    none, its selection): national, each province, each branch (CSV only: a branch's title names
-    the user's scope, which differs between the users who may download it)."""
+    none, its selection): national with its XLSX, each province and each branch as CSV (a
+    branch's XLSX title names the user's scope, which differs between the users who may
+    download it)."""
     units: list[tuple[str, str, dict[str, Any]]] = [(NATIONAL, "semua wilayah", {})]
     for (province,) in con.execute(
         "select distinct province_code from findings where province_code is not null order by 1"
     ).fetchall():
-        units.append((province, province, {"province": province}))
+        units.append((province, "", {"province": province}))
     for (branch,) in con.execute("select branch_code from branches order by 1").fetchall():
         units.append((f"cabang_{branch}", "", {"branch": branch}))
     return units
@@ -237,9 +268,9 @@ UNIT_COLUMNS = {"province": "province_code", "regency": "regency_code", "branch"
 
 
 def gzip_copy(path: Path) -> Path:
-    """`path` compressed beside it (level 6: a national CSV of 22 MB to about 3 MB)."""
+    """`path` compressed beside it (zlib's fastest level: the national CSV of 62 MB to 11 MB)."""
     target = path.with_name(path.name + ".gz")
-    with path.open("rb") as source, gzip.GzipFile(target, "wb", compresslevel=6, mtime=0) as out:
+    with path.open("rb") as source, gzip.GzipFile(target, "wb", compresslevel=1, mtime=0) as out:
         shutil.copyfileobj(source, out, 1 << 20)
     return target
 

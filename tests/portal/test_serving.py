@@ -111,16 +111,21 @@ def test_files_written_at_publish_are_the_portals_downloads(portal_data: Path, t
     )
     written = publish_serving.write_files(database, tmp_path / "files", P)
     names = {p.name for p in written}
-    assert {"temuan_semua.csv", "temuan_semua.csv.gz", "temuan_62.xlsx", "temuan_cabang_KC-KRWG.csv"} <= names
+    assert {
+        "temuan_semua.csv",
+        "temuan_semua.csv.gz",
+        "temuan_semua.xlsx",
+        "temuan_cabang_KC-KRWG.csv",
+    } <= names
     assert (tmp_path / "files" / "temuan_62.csv").read_bytes() == _csv_of(portal_data, Scope.of(("62",)))
     national = (tmp_path / "files" / "temuan_semua.csv").read_bytes()
     assert national == _csv_of(portal_data, Scope.everything())
     assert gzip.decompress((tmp_path / "files" / "temuan_semua.csv.gz").read_bytes()) == national
     import openpyxl
 
-    sheet = openpyxl.load_workbook(tmp_path / "files" / "temuan_62.xlsx").active
-    assert sheet["A1"].value == f"Temuan kepatuhan periode {P} (62)"
-    assert sheet.max_row - 2 == len(_csv_of(portal_data, Scope.of(("62",))).splitlines()) - 1
+    sheet = openpyxl.load_workbook(tmp_path / "files" / "temuan_semua.xlsx").active
+    assert sheet["A1"].value == f"Temuan kepatuhan periode {P} (semua wilayah)"
+    assert sheet.max_row - 2 == len(national.splitlines()) - 1
 
 
 @pytest.fixture(scope="module")
