@@ -1,12 +1,11 @@
 """Password hashing with argon2id (argon2-cffi's defaults follow RFC 9106's recommendations).
 
 argon2 is slow and memory-hard on purpose (64 MiB, tens of milliseconds a hash). Hashes run on
-a small pool of their own, at a lower scheduling priority, so that fifty logins at once take at
-most that many cores and that much memory, and yield the cores to every other request."""
+a small pool of their own, so that fifty logins at once take at most that many cores and that
+much memory, while every other request goes on on the request threads."""
 
 from __future__ import annotations
 
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -34,23 +33,9 @@ def set_hashing_threads(count: int) -> None:
     """How many hashes this process computes at a time (the portal's `hash_threads` setting)."""
     global _pool
     with _pool_lock:
-        old, _pool = (
-            _pool,
-            ThreadPoolExecutor(max(1, count), thread_name_prefix="argon2", initializer=_yielding),
-        )
+        old, _pool = _pool, ThreadPoolExecutor(max(1, count), thread_name_prefix="argon2")
     if old is not None:
         old.shutdown(wait=False)
-
-
-HASHING_NICENESS = 10
-
-
-def _yielding() -> None:
-    """Lower this hashing thread's priority (Linux schedules threads one by one)."""
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)
-    except (AttributeError, OSError):
-        pass
 
 
 def _hashing() -> ThreadPoolExecutor:
