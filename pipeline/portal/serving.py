@@ -35,6 +35,7 @@ from pipeline.portal.published import Publications
 from pipeline.publish import serving as layout
 
 CACHE = "portal-cache"
+MEMORY_LIMIT = "1GB"
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,9 @@ class Reader:
     def __init__(self, pubs: Publications, threads: int = 1) -> None:
         self.pubs = pubs
         self.cache_root = pubs.data_dir / CACHE
-        self._db = duckdb.connect(config={"threads": threads})
+        # Pages read a few row groups each: a bounded buffer per worker process, not DuckDB's
+        # default of most of the machine's memory in every process.
+        self._db = duckdb.connect(config={"threads": threads, "memory_limit": MEMORY_LIMIT})
         self._db.execute("set enable_progress_bar = false")
         self._lock = threading.Lock()
         self._local = threading.local()
