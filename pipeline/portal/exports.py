@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,11 +53,12 @@ class TooManyRows(ValueError):
     """More rows than one sheet holds; the CSV download has no such limit."""
 
 
-def to_xlsx(table: pa.Table, sheet: str, title: str) -> bytes:
+def to_xlsx(table: pa.Table, sheet: str, title: str, created: dt.datetime | None = None) -> bytes:
     """The table as a one-sheet workbook: the title, the column names, then the rows (numbers as
     `#,##0`, dates as dates). xlsxwriter writes the frame and DuckDB renders the rows, as for the
     published workbook (pipeline/publish/sheet_rows.py), rather than Python writing each cell.
 
+    `created` fixes the workbook's creation date (publish: the same bytes on every run).
     Raises TooManyRows for more rows than a sheet holds."""
     from pipeline.portal.queries import duck
     from pipeline.publish.sheet_rows import splice
@@ -66,7 +68,7 @@ def to_xlsx(table: pa.Table, sheet: str, title: str) -> bytes:
     kinds = [_kind(field.type) for field in table.schema]
     with tempfile.TemporaryDirectory(prefix="rekon-portal-") as folder:
         path = Path(folder) / "export.xlsx"
-        _write_frame(path, sheet, title, table, kinds)
+        _write_frame(path, sheet, title, table, kinds, created)
         if table.num_rows:
             with duck() as con:
                 # each row's position in the table gives its sheet row
@@ -75,7 +77,9 @@ def to_xlsx(table: pa.Table, sheet: str, title: str) -> bytes:
         return path.read_bytes()
 
 
-def _write_frame(path: Path, sheet: str, title: str, table: pa.Table, kinds: list[str]) -> None:
+def _write_frame(
+    path: Path, sheet: str, title: str, table: pa.Table, kinds: list[str], created: dt.datetime | None = None
+) -> None:
     """The workbook without its rows: the title; the column names, with a filter; columns as wide
     as their values; printed one page wide with the names on every page; and, when there are
     rows, a placeholder row styled as each kind of column will be."""
@@ -84,6 +88,8 @@ def _write_frame(path: Path, sheet: str, title: str, table: pa.Table, kinds: lis
     from pipeline.publish.workbook import printable
 
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    if created is not None:
+        book.set_properties({"created": created})
     bold = book.add_format({"bold": True})
     formats = {
         "number": book.add_format({"num_format": "#,##0"}),

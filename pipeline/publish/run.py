@@ -14,6 +14,7 @@ import pipeline
 from pipeline.contract import SOURCES
 from pipeline.db import connect, sha256_of, sql_path
 from pipeline.layout import Layout
+from pipeline.publish.serving import VERSION as SERVING_VERSION
 from pipeline.publish.serving import write_serving
 from pipeline.publish.swap import recover, staging_dir, swap_into_place
 from pipeline.publish.workbook import write_workbook
@@ -123,12 +124,12 @@ def publish_period(layout: Layout) -> dict[str, Any]:
                 con.execute(f"copy ({sql}) to {full} (format csv, header true)")
             # The portal's serving tables and whole-scope files, from the tables just written.
             started = time.perf_counter()
-            served = write_serving(staging, _silver(layout), layout.period)
+            serving_database, serving_files = write_serving(staging, _silver(layout), layout.period)
             log.info("serving tables and files written in %.1f s", time.perf_counter() - started)
             book = workbook.result()
         outputs.append({"path": book.name, "sha256": sha256_of(book), "rows": None})
         outputs += [
-            {"path": str(p.relative_to(staging)), "sha256": sha256_of(p), "rows": None} for p in served
+            {"path": str(p.relative_to(staging)), "sha256": sha256_of(p), "rows": None} for p in serving_files
         ]
         counts = dict(con.execute("select category, count(*) from findings group by 1 order by 1").fetchall())
     finally:
@@ -145,6 +146,7 @@ def publish_period(layout: Layout) -> dict[str, Any]:
         "outputs": sorted(outputs, key=lambda o: o["path"]),
         "quality_report": quality.name,
         "data_docs": data_docs,
+        "serving": {"database": str(serving_database.relative_to(staging)), "version": SERVING_VERSION},
     }
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     swap_into_place(staging, target)

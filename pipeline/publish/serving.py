@@ -22,6 +22,7 @@ publication made before them (pipeline/portal/serving.py); recorded in the manif
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import shutil
 from pathlib import Path
@@ -236,11 +237,17 @@ def write_files(database: Path, folder: Path, period: str) -> list[Path]:
             if label:
                 xlsx = folder / f"temuan_{unit}.xlsx"
                 table = con.sql(relation).to_arrow_table()
-                xlsx.write_bytes(exports.to_xlsx(table, "Temuan", exports.findings_title(period, label)))
+                title = exports.findings_title(period, label)
+                xlsx.write_bytes(exports.to_xlsx(table, "Temuan", title, created=_first_day(period)))
                 written.append(xlsx)
     finally:
         con.close()
     return written
+
+
+def _first_day(period: str) -> dt.datetime:
+    year, month = (int(part) for part in period.split("-"))
+    return dt.datetime(year, month, 1)
 
 
 def export_relation(selection: dict[str, Any], findings: str = "findings", followups: str = "") -> str:
@@ -275,10 +282,13 @@ def gzip_copy(path: Path) -> Path:
     return target
 
 
-def write_serving(published: Path, silver: dict[str, Path | None], period: str) -> list[Path]:
-    """The serving database and files in `published/serving/`; returns every file written."""
+def write_serving(published: Path, silver: dict[str, Path | None], period: str) -> tuple[Path, list[Path]]:
+    """The serving database and files in `published/serving/`: returns the database and the
+    files. The files' bytes are the same on every run (the manifest lists their hashes); the
+    database's are not (DuckDB's file layout), so the manifest names it with its version: it
+    is made from the published Parquet files, whose hashes the manifest lists."""
     folder = published / FOLDER
     folder.mkdir(exist_ok=True)
     database = folder / DATABASE
     build_database(database, published, silver)
-    return [database, *write_files(database, folder / FILES, period)]
+    return database, write_files(database, folder / FILES, period)
