@@ -1,15 +1,23 @@
-"""Bounded load test of the compliance portal on loopback.
+"""Bounded load test of the compliance portal on loopback, as branch offices use it.
 
-Starts `rekon serve`'s app under uvicorn on 127.0.0.1 (a free port, its own process) with a
-publication made from the test fixture, then lets N clients (default 50) download lists for at
-most D seconds (default 60, never more than 120): findings CSV/XLSX with and without filters,
-workers and coverage CSV, half over HTTP Basic (as scripts fetch) and half over sessions. Prints
-throughput, latency percentiles and errors, and checks that the portal still answers afterwards.
-Sends traffic to 127.0.0.1 only and stops by itself.
+Starts `rekon serve` (its own processes, on 127.0.0.1 and a free port) over a data folder (the
+test fixture, or --data: a national one from `rekon demo-data --employers 500000` + `rekon run`),
+then runs browser-like clients with no pause between requests at each client count of --levels
+(default 1, 10, 50 and 100) for --seconds each (never more than 120). Each client logs in with
+the form and its CSRF token (a session), then asks at random for the findings list (plain,
+filtered, page 2), an employer page, the employer's workers as CSV, and downloads the filtered
+list as CSV and XLSX and the whole scope as CSV. Half the clients see the whole country (admin),
+half one province.
 
-    .venv/bin/python bench/portal_load.py [--clients 50] [--seconds 60] [--data DIR]
+Prints, per level: the p95 of pages, of downloads to the first and to the last byte, of logins;
+throughput; errors; and the server's CPU (all its processes, in cores). Sends traffic to
+127.0.0.1 only and stops by itself.
 
-With --data it reads an existing data folder (users go to a throw-away portal database)."""
+    .venv/bin/python bench/portal_load.py [--levels 1,10,50,100] [--seconds 30] [--data DIR]
+        [--code DIR] [--workers N]
+
+--code runs the server from another checkout (a before/after comparison); users go to a
+throw-away portal database either way."""
 
 from __future__ import annotations
 
@@ -17,12 +25,14 @@ import argparse
 import asyncio
 import os
 import random
+import re
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -30,6 +40,7 @@ sys.path.insert(0, str(REPO))
 
 MAX_SECONDS = 120  # a hard cap whatever the command line says
 PASSWORD = "kata-sandi-beban-123"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def _free_port() -> int:
@@ -38,42 +49,71 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _prepare(data: Path | None, work: Path) -> tuple[Path, str, str]:
+@dataclass
+class Target:
+    period: str
+    province: str  # the province user's scope
+    keys: dict[str, list[str]]  # employer keys per user, for employer pages
+    regency: str  # a regency of the province, for the filtered list
+
+
+def _prepare(data: Path, db_url: str) -> Target:
+    import duckdb
+
     from pipeline.portal.db import connect
     from pipeline.portal.published import Publications
     from pipeline.portal.users import add_user
 
-    if data is None:
-        from tests.portal.fixture_data import build
-
-        data = build(work)
     period = Publications(data).periods()[0]
-    db_url = f"sqlite:///{work / 'portal.db'}"
+    findings = str(data / "published" / period / "findings.parquet")
+    con = duckdb.connect()
+    province = con.execute(
+        "select split_part(regency_code, '.', 1) p from read_parquet(?) where regency_code is not null "
+        "group by p order by count(*) desc limit 1",
+        [findings],
+    ).fetchall()[0][0]
+    regency = con.execute(
+        "select regency_code from read_parquet(?) where split_part(regency_code, '.', 1) = ? "
+        "group by 1 order by count(*) desc limit 1",
+        [findings, province],
+    ).fetchall()[0][0]
+    sample = "select employer_key from read_parquet(?) where {} using sample 2000 rows (reservoir, 7)"
+    keys = {
+        "bebanadmin": [r[0] for r in con.execute(sample.format("true"), [findings]).fetchall()],
+        "bebanprov": [
+            r[0]
+            for r in con.execute(
+                sample.format("split_part(regency_code, '.', 1) = ?"), [findings, province]
+            ).fetchall()
+        ],
+    }
+    con.close()
     engine = connect(db_url)
-    add_user(engine, "beban62", "analis", ("62",), PASSWORD)
+    add_user(engine, "bebanprov", "analis", (province,), PASSWORD)
     add_user(engine, "bebanadmin", "admin", (), PASSWORD)
     engine.dispose()
-    return data, period, db_url
+    return Target(period, province, keys, regency)
 
 
-SERVER = """
-import sys, uvicorn
-from pathlib import Path
-from pipeline.portal.app import create_app
-from pipeline.portal.config import Settings
-data, db_url, port = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-# Plain HTTP on loopback: in production TLS ends at the reverse proxy and cookies are Secure.
-app = create_app(Settings(data_dir=data, db_url=db_url, cookie_secure=False))
-uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", server_header=False, backlog=512)
-"""
+SERVER = "import sys; from pipeline.cli import main; sys.exit(main())"
 
 
-def _serve(data: Path, db_url: str, port: int) -> subprocess.Popen:
-    """The portal in its own process, as `rekon serve` runs it: the clients must not share its GIL."""
+def _serve(code: Path, data: Path, db_url: str, port: int, workers: int) -> subprocess.Popen:
+    """`rekon serve` of `code` in its own processes: the clients must not share its cores' GIL."""
     import httpx
 
-    server = subprocess.Popen([sys.executable, "-c", SERVER, str(data), db_url, str(port)], cwd=REPO)
-    deadline = time.monotonic() + 60
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(code),
+        "REKON_PORTAL_DB": db_url,
+        # Plain HTTP on loopback: in production TLS ends at the reverse proxy.
+        "REKON_PORTAL_INSECURE_COOKIES": "1",
+    }
+    args = [sys.executable, "-c", SERVER, "serve", "--data", str(data), "--port", str(port)]
+    if workers:
+        args += ["--workers", str(workers)]
+    server = subprocess.Popen(args, cwd=code, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 180
     while True:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
@@ -83,98 +123,178 @@ def _serve(data: Path, db_url: str, port: int) -> subprocess.Popen:
         if time.monotonic() > deadline or server.poll() is not None:
             server.kill()
             raise SystemExit("the portal did not start")
-        time.sleep(0.2)
+        time.sleep(0.5)
 
 
-async def _client(
-    base: str, period: str, stop_at: float, results: list, errors: dict, use_session: bool
-) -> None:
+def _tree_cpu_seconds(root: int) -> float:
+    """CPU time (user + system) of a process and all its descendants, from /proc."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry)] = int(fields[1])
+        times[int(entry)] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, ppid in parents.items():
+            if ppid == parent and pid not in tree:
+                tree.add(pid)
+                frontier.append(pid)
+    return sum(times.get(pid, 0.0) for pid in tree)
+
+
+@dataclass
+class Results:
+    pages: list[float] = field(default_factory=list)
+    first_byte: list[float] = field(default_factory=list)
+    last_byte: list[float] = field(default_factory=list)
+    logins: list[float] = field(default_factory=list)
+    by_kind: dict[str, list[float]] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)
+    bytes: int = 0
+
+    def error(self, what: str) -> None:
+        self.errors[what] = self.errors.get(what, 0) + 1
+
+
+def _requests(target: Target, user: str) -> list[tuple[str, str, str]]:
+    """(kind, name, url) of what a client asks for: pages and downloads."""
+    p = target.period
+    key = random.choice(target.keys[user])
+    region = target.regency
+    return [
+        ("page", "list", f"/periods/{p}/findings"),
+        ("page", "list filtered", f"/periods/{p}/findings?kategori=PDS_TK&urut=iuran&arah=turun"),
+        ("page", "list region", f"/periods/{p}/findings?wilayah={region}"),
+        ("page", "list page 2", f"/periods/{p}/findings?hal=2"),
+        ("page", "employer", f"/periods/{p}/employers/{key}"),
+        ("download", "employer workers csv", f"/api/periods/{p}/workers.csv?cari={key}"),
+        ("download", "filtered csv", f"/api/periods/{p}/findings.csv?wilayah={region}&kategori=PWBD"),
+        ("download", "filtered xlsx", f"/api/periods/{p}/findings.xlsx?wilayah={region}&kategori=PWBD"),
+        ("download", "whole scope csv", f"/api/periods/{p}/findings.csv"),
+    ]
+
+
+async def _client(base: str, target: Target, user: str, stop_at: float, results: Results) -> None:
     import httpx
 
-    urls = [
-        f"/api/periods/{period}/findings.csv",
-        f"/api/periods/{period}/findings.csv?kategori=PDS_TK",
-        f"/api/periods/{period}/findings.csv?wilayah=62.71&urut=iuran&arah=turun",
-        f"/api/periods/{period}/findings.xlsx",
-        f"/api/periods/{period}/workers.csv",
-        f"/api/periods/{period}/coverage.csv",
-    ]
-    user = random.choice(["beban62", "bebanadmin"])
-    async with httpx.AsyncClient(base_url=base, timeout=30.0) as http:
-        auth = None
-        if use_session:
-            import re
-
+    limits = httpx.Limits(max_connections=1)
+    async with httpx.AsyncClient(base_url=base, timeout=60.0, limits=limits) as http:
+        t0 = time.perf_counter()
+        try:
             form = await http.get("/login")
             token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
-            await http.post("/login", data={"username": user, "password": PASSWORD, "csrf_token": token})
-        else:
-            auth = (user, PASSWORD)
+            form_data = {"username": user, "password": PASSWORD, "csrf_token": token}
+            done = await http.post("/login", data=form_data)
+            if done.status_code != 303:
+                results.error(f"login HTTP {done.status_code}")
+                return
+        except httpx.HTTPError as exc:
+            results.error(f"login {type(exc).__name__}")
+            return
+        results.logins.append(time.perf_counter() - t0)
         while time.monotonic() < stop_at:
-            url = random.choice(urls)
+            kind, name, url = random.choice(_requests(target, user))
             t0 = time.perf_counter()
+            first = None
+            size = 0
             try:
-                response = await http.get(url, auth=auth)
-                elapsed = time.perf_counter() - t0
-                if response.status_code == 200 and response.content:
-                    results.append((elapsed, len(response.content)))
-                else:
-                    errors[f"HTTP {response.status_code}"] = errors.get(f"HTTP {response.status_code}", 0) + 1
+                async with http.stream("GET", url) as response:
+                    # raw bytes: a client that takes gzip keeps it; decompressing here would spend
+                    # the server's cores on the client's side of the loopback
+                    async for chunk in response.aiter_raw():
+                        if first is None:
+                            first = time.perf_counter() - t0
+                        size += len(chunk)
+                    if response.status_code != 200 or not size:
+                        results.error(f"{name} HTTP {response.status_code}")
+                        continue
             except httpx.HTTPError as exc:
-                errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+                results.error(f"{name} {type(exc).__name__}")
+                continue
+            elapsed = time.perf_counter() - t0
+            results.bytes += size
+            results.by_kind.setdefault(name, []).append(elapsed)
+            if kind == "page":
+                results.pages.append(elapsed)
+            else:
+                results.first_byte.append(first if first is not None else elapsed)
+                results.last_byte.append(elapsed)
 
 
-async def _run(base: str, period: str, clients: int, seconds: float) -> tuple[list, dict, float]:
-    results: list = []
-    errors: dict = {}
+def _p95(values: list[float]) -> str:
+    if len(values) < 2:
+        return f"{values[0] * 1000:.0f}" if values else "-"
+    return f"{statistics.quantiles(values, n=100)[94] * 1000:.0f}"
+
+
+async def _level(base: str, target: Target, clients: int, seconds: float) -> tuple[Results, float]:
+    results = Results()
     started = time.monotonic()
-    stop_at = started + seconds
-    # Half the clients authenticate like scripts (HTTP Basic), half like browsers (a session).
-    await asyncio.gather(
-        *(_client(base, period, stop_at, results, errors, i % 2 == 0) for i in range(clients))
-    )
-    return results, errors, time.monotonic() - started
+    users = ["bebanadmin" if i % 2 == 0 else "bebanprov" for i in range(clients)]
+    await asyncio.gather(*(_client(base, target, u, started + seconds, results) for u in users))
+    return results, time.monotonic() - started
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--levels", default="1,10,50,100", help="client counts, comma-separated")
+    parser.add_argument("--seconds", type=float, default=30.0, help="per level (at most 120)")
     parser.add_argument("--data", type=Path, help="an existing data folder (default: the test fixture)")
+    parser.add_argument("--code", type=Path, default=REPO, help="the checkout whose server to run")
+    parser.add_argument("--workers", type=int, default=0, help="server processes (default: the server's)")
     args = parser.parse_args()
     seconds = min(args.seconds, MAX_SECONDS)
-    os.environ.pop("REKON_PORTAL_DB", None)
+    levels = [int(n) for n in args.levels.split(",")]
     with tempfile.TemporaryDirectory(prefix="rekon-portal-load-") as tmp:
-        data, period, db_url = _prepare(args.data, Path(tmp))
+        work = Path(tmp)
+        data = args.data
+        if data is None:
+            from tests.portal.fixture_data import build
+
+            data = build(work)
+        db_url = f"sqlite:///{work / 'portal.db'}"
+        target = _prepare(data, db_url)
         port = _free_port()
-        server = _serve(data, db_url, port)
+        server = _serve(args.code.resolve(), data, db_url, port, args.workers)
         base = f"http://127.0.0.1:{port}"
+        print(f"portal of {args.code} on {base}, period {target.period}, province user {target.province}")
         print(
-            f"portal on {base}, period {period}, {args.clients} clients for {seconds:.0f} s ...", flush=True
+            "clients  requests  ok/s   pages p95  first byte p95  last byte p95  login p95  "
+            "server CPU  errors"
         )
-        results, errors, wall = asyncio.run(_run(base, period, args.clients, seconds))
-
-        import httpx
-
+        alive = False
         try:
+            for clients in levels:
+                cpu0 = _tree_cpu_seconds(server.pid)
+                results, wall = asyncio.run(_level(base, target, clients, seconds))
+                cpu = (_tree_cpu_seconds(server.pid) - cpu0) / wall
+                ok = len(results.pages) + len(results.last_byte)
+                failed = sum(results.errors.values())
+                print(
+                    f"{clients:>7}  {ok + failed:>8}  {ok / wall:>5.1f}  {_p95(results.pages):>7} ms  "
+                    f"{_p95(results.first_byte):>11} ms  {_p95(results.last_byte):>10} ms  "
+                    f"{_p95(results.logins):>6} ms  {cpu:>5.2f} cores  {failed} {results.errors or ''}",
+                    flush=True,
+                )
+                detail = ", ".join(f"{k} {_p95(v)}" for k, v in sorted(results.by_kind.items()))
+                rate = results.bytes / wall / 1e6
+                print(f"         p95 ms by request: {detail}; {rate:.1f} MB/s", flush=True)
+            import httpx
+
             alive = httpx.get(f"{base}/healthz", timeout=10).status_code == 200
         finally:
             server.terminate()
-            server.wait(timeout=30)
-    latencies = sorted(r[0] for r in results)
-    total = len(results) + sum(errors.values())
-    failed = sum(errors.values())
-    print(f"requests: {total:,} in {wall:.1f} s; ok {len(results):,}; errors {failed:,} {errors or ''}")
-    if latencies:
-        q = statistics.quantiles(latencies, n=100)
-        megabytes = sum(r[1] for r in results) / 1e6
-        print(f"throughput: {len(results) / wall:.1f} downloads/s, {megabytes / wall:.2f} MB/s")
-        print(
-            f"latency ms: p50 {q[49] * 1000:.0f}  p90 {q[89] * 1000:.0f}  p95 {q[94] * 1000:.0f}  "
-            f"p99 {q[98] * 1000:.0f}  max {latencies[-1] * 1000:.0f}"
-        )
+            server.wait(timeout=60)
     print(f"portal still serving afterwards: {'yes' if alive else 'NO'}")
-    return 0 if alive and not errors else 1
+    return 0 if alive else 1
 
 
 if __name__ == "__main__":

@@ -28,11 +28,11 @@ def csv_text(value: str) -> str:
     return ESCAPE + value if value[:1] in FORMULA_STARTS else value
 
 
-def safe_select(con, sql: str) -> str:
+def safe_select(con, sql: str, params: dict | None = None) -> str:
     """`sql` with every text column passed through the `csv_text` macro (defined on `con`),
     the other columns and the column order unchanged."""
     con.execute(MACRO_SQL)
-    described = con.execute(f"describe ({sql})").fetchall()
+    described = con.execute(f"describe ({sql})", params or {}).fetchall()
     columns = [
         f"csv_text({sql_name(name)}) as {sql_name(name)}" if kind == "VARCHAR" else sql_name(name)
         for name, kind, *_ in described
@@ -40,8 +40,10 @@ def safe_select(con, sql: str) -> str:
     return f"select {', '.join(columns)} from ({sql})"
 
 
-def copy_csv(con, sql: str, path: Path) -> None:
+def copy_csv(con, sql: str, path: Path, params: dict | None = None, stream: bool = False) -> None:
     """Write `sql`'s rows to `path` as the contract's CSV (UTF-8, comma, header, `.` decimals),
-    spreadsheet-safe."""
-    safe = safe_select(con, sql)
-    con.execute(f"copy ({safe}) to {sql_path(path)} (format csv, header true, delimiter ',')")
+    spreadsheet-safe. `stream`: straight into `path`, no temporary file renamed at the end, so
+    that a download can read the file as it grows."""
+    safe = safe_select(con, sql, params)
+    options = "format csv, header true, delimiter ','" + (", use_tmp_file false" if stream else "")
+    con.execute(f"copy ({safe}) to {sql_path(path)} ({options})", params or {})

@@ -33,21 +33,33 @@ def _password(confirm: bool = True) -> str:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from pipeline.portal.app import create_app
+    from pipeline.portal.app import DATA_ENV
     from pipeline.portal.config import settings_from_env
 
+    if args.workers:
+        os.environ["REKON_PORTAL_WORKERS"] = str(args.workers)
+    os.environ[DATA_ENV] = str(Path(args.data).resolve())
     settings = settings_from_env(Path(args.data))
     if not settings.cookie_secure:
         print(
             "warning: REKON_PORTAL_INSECURE_COOKIES is set: session cookies travel without TLS",
             file=sys.stderr,
         )
-    print(f"Rekon portal on http://{args.host}:{args.port}/ (data {args.data})", flush=True)
+    print(
+        f"Rekon portal on http://{args.host}:{args.port}/ (data {args.data}; {settings.workers} worker "
+        f"processes of {settings.threads} threads)",
+        flush=True,
+    )
+    # Each worker process builds its own app from the environment (pipeline/portal/app.py).
     # Forwarded headers are read by the app, from the proxies of REKON_PORTAL_TRUSTED_PROXIES
     # only (create_app); uvicorn's own reading would trust 127.0.0.1, where anyone on the host
     # can connect and send an X-Forwarded-For of their choosing.
     uvicorn.run(
-        create_app(settings),
+        "pipeline.portal.app:app_from_env",
+        factory=True,
+        workers=settings.workers,
+        backlog=2048,
+        timeout_keep_alive=30,
         host=args.host,
         port=args.port,
         proxy_headers=False,
@@ -106,6 +118,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--data", required=True, help=data_help)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="worker processes (default REKON_PORTAL_WORKERS, else one per core)",
+    )
     serve.set_defaults(func=cmd_serve)
 
     user = commands.add_parser("user", help="portal accounts: add, list, disable, enable, password")

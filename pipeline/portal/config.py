@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -31,6 +31,20 @@ class Settings:
     # from the right of X-Forwarded-For that is not one of them. None (the default): the address
     # of the connection itself, whatever headers a request carries.
     trusted_proxies: tuple[str, ...] = ()
+    # Serving: worker processes (`rekon serve`), request threads per process (each reads the
+    # publication with its own DuckDB cursor), and argon2 hashes computed at a time per process.
+    workers: int = field(default_factory=lambda: default_workers())
+    threads: int = 64
+    hash_threads: int = 1
+    duckdb_threads: int = 1
+
+
+def default_workers() -> int:
+    """One worker process per core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
 
 
 def default_db_url(data_dir: Path) -> str:
@@ -39,15 +53,20 @@ def default_db_url(data_dir: Path) -> str:
 
 def settings_from_env(data_dir: Path, **overrides: object) -> Settings:
     """Settings for `rekon serve`: REKON_PORTAL_DB (an SQLAlchemy URL such as
-    `postgresql+psycopg://rekon@db/rekon`), REKON_PORTAL_INSECURE_COOKIES=1 for plain HTTP and
+    `postgresql+psycopg://rekon@db/rekon`), REKON_PORTAL_INSECURE_COOKIES=1 for plain HTTP,
     REKON_PORTAL_TRUSTED_PROXIES (comma-separated addresses or networks, e.g. `127.0.0.1` for a
-    reverse proxy on the same host)."""
+    reverse proxy on the same host), and REKON_PORTAL_WORKERS, REKON_PORTAL_THREADS,
+    REKON_PORTAL_HASH_THREADS for serving."""
     values: dict[str, object] = {
         "data_dir": data_dir,
         "db_url": os.environ.get("REKON_PORTAL_DB") or default_db_url(data_dir),
         "cookie_secure": os.environ.get("REKON_PORTAL_INSECURE_COOKIES", "") not in ("1", "true", "yes"),
         "trusted_proxies": parse_proxies(os.environ.get("REKON_PORTAL_TRUSTED_PROXIES", "")),
     }
+    for name in ("workers", "threads", "hash_threads"):
+        value = os.environ.get(f"REKON_PORTAL_{name.upper()}")
+        if value:
+            values[name] = int(value)
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
 

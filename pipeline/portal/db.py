@@ -117,14 +117,19 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 (DB-API 
     cursor.close()
 
 
-def connect(url: str) -> Engine:
-    """An engine for `url` with the portal's tables created if missing."""
+def connect(url: str, pool_size: int = 20) -> Engine:
+    """An engine for `url` with the portal's tables created if missing; for SQLite, `pool_size`
+    connections kept (the request threads of a process), as many again opened when all are busy."""
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=20, max_overflow=40
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=pool_size,
+            max_overflow=pool_size,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
+        # A server's connections are shared by every worker process: requests wait for one.
         engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
     metadata.create_all(engine, checkfirst=True)
     _add_missing_columns(engine)

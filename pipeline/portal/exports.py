@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,6 +10,15 @@ from pathlib import Path
 import pyarrow as pa
 
 from pipeline.db import sql_name
+
+
+def findings_title(period: str, scope_label: str) -> str:
+    """The first row of a findings workbook: the period and whose regions it covers."""
+    return f"Temuan kepatuhan periode {period} ({scope_label})"
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
 
 
 def to_csv(table: pa.Table) -> bytes:
@@ -35,12 +45,19 @@ class TooManyRows(ValueError):
     """More rows than one sheet holds; the CSV download has no such limit."""
 
 
-def to_xlsx(table: pa.Table, sheet: str, title: str, number_formats: dict[str, str] | None = None) -> bytes:
+def to_xlsx(
+    table: pa.Table,
+    sheet: str,
+    title: str,
+    number_formats: dict[str, str] | None = None,
+    created: dt.datetime | None = None,
+) -> bytes:
     """The table as a one-sheet workbook: the title, the column names, then the rows (numbers as
     `#,##0` unless `number_formats` names another Excel format for the column, dates as dates).
     xlsxwriter writes the frame and DuckDB renders the rows, as for the published workbook
     (pipeline/publish/sheet_rows.py), rather than Python writing each cell.
 
+    `created` fixes the workbook's creation date (publish: the same bytes on every run).
     Raises TooManyRows for more rows than a sheet holds."""
     from pipeline.portal.queries import duck
     from pipeline.publish.sheet_rows import splice
@@ -50,7 +67,7 @@ def to_xlsx(table: pa.Table, sheet: str, title: str, number_formats: dict[str, s
     kinds = [_kind(field.type) for field in table.schema]
     with tempfile.TemporaryDirectory(prefix="rekon-portal-") as folder:
         path = Path(folder) / "export.xlsx"
-        _write_frame(path, sheet, title, table, kinds, number_formats or {})
+        _write_frame(path, sheet, title, table, kinds, number_formats or {}, created)
         if table.num_rows:
             with duck() as con:
                 # each row's position in the table gives its sheet row
@@ -60,7 +77,13 @@ def to_xlsx(table: pa.Table, sheet: str, title: str, number_formats: dict[str, s
 
 
 def _write_frame(
-    path: Path, sheet: str, title: str, table: pa.Table, kinds: list[str], number_formats: dict[str, str]
+    path: Path,
+    sheet: str,
+    title: str,
+    table: pa.Table,
+    kinds: list[str],
+    number_formats: dict[str, str],
+    created: dt.datetime | None = None,
 ) -> None:
     """The workbook without its rows: the title; the column names, with a filter; columns as wide
     as their values; printed one page wide with the names on every page; and, when there are
@@ -70,6 +93,8 @@ def _write_frame(
     from pipeline.publish.workbook import printable, write_text, write_texts
 
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    if created is not None:
+        book.set_properties({"created": created})
     bold = book.add_format({"bold": True})
     formats = {
         "number": book.add_format({"num_format": "#,##0"}),

@@ -136,22 +136,17 @@ CURRENT_SCHEMA = pa.schema(
 )
 
 
-def current_table(engine: Engine, scope: Scope) -> pa.Table:
-    """Every current stage as an Arrow table, for DuckDB to join onto the published findings;
-    the note and officer only where `scope` may see them (note_visible)."""
+def all_current(engine: Engine) -> list[tuple]:
+    """Every current stage: (employer_key, category, stage, date, officer, note, regency_code)."""
     fc = db.followup_current
+    columns = (fc.c.employer_key, fc.c.category, fc.c.stage, fc.c.stage_date, fc.c.officer, fc.c.note)
     with engine.connect() as con:
-        rows = con.execute(
-            select(
-                fc.c.employer_key,
-                fc.c.category,
-                fc.c.stage,
-                fc.c.stage_date,
-                fc.c.officer,
-                fc.c.note,
-                fc.c.regency_code,
-            )
-        ).all()
+        return [tuple(r) for r in con.execute(select(*columns, fc.c.regency_code)).all()]
+
+
+def visible_table(rows: list[tuple], scope: Scope) -> pa.Table:
+    """Current stages (all_current) as an Arrow table, for DuckDB to join onto the published
+    findings; the note and officer only where `scope` may see them (note_visible)."""
     if not rows:
         # empty_table(): building an empty string array through pa.array costs ~60 ms in pyarrow 26.
         return CURRENT_SCHEMA.empty_table()
@@ -161,3 +156,8 @@ def current_table(engine: Engine, scope: Scope) -> pa.Table:
         for r in rows
     ]
     return pa.Table.from_pylist([dict(zip(names, r, strict=True)) for r in shown], schema=CURRENT_SCHEMA)
+
+
+def current_table(engine: Engine, scope: Scope) -> pa.Table:
+    """Every current stage as `scope` may see it (visible_table)."""
+    return visible_table(all_current(engine), scope)

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import json
 import re
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pipeline.portal.serving import Reader
 
 PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 TABLES = ("findings", "workers", "coverage", "resolved", "quarantine")
@@ -14,9 +18,17 @@ SILVER = ("permits/business", "permits/construction", "registry/projects")
 
 
 class Publications:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, reader_threads: int = 1) -> None:
         self.data_dir = data_dir
         self.root = data_dir / "published"
+        self._reader_threads = reader_threads
+
+    @cached_property
+    def reader(self) -> Reader:
+        """How this process reads the publications (pipeline/portal/serving.py)."""
+        from pipeline.portal.serving import Reader
+
+        return Reader(self, self._reader_threads)
 
     def periods(self) -> list[str]:
         """Published periods, newest first (a folder with findings, not a staging leftover)."""

@@ -1,9 +1,14 @@
-"""Reads of the published Parquet files with DuckDB: every filter, the user's scope and the
-follow-up join run in SQL with parameters, one in-memory DuckDB connection per request."""
+"""Reads of a publication through its serving tables (pipeline/portal/serving.py): every
+filter, the user's scope and the follow-up join run in SQL with parameters, on the thread's own
+cursor. A page of a whole scope is a range of precomputed ranks; counts add up precomputed
+aggregates."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +20,8 @@ import pyarrow as pa
 from pipeline.portal.filters import Filters
 from pipeline.portal.published import Publications
 from pipeline.portal.scope import Scope
+from pipeline.portal.serving import Served
+from pipeline.publish.serving import REGIONAL_ORDERS, STATIC_SORTS, rank_column
 
 FINDING_COLUMNS = (
     "period, category, employer_key, employer_name, nib, npwp, npp, regency_code, regency_name, "
@@ -22,25 +29,29 @@ FINDING_COLUMNS = (
     "branch_code, branch_name, status, first_seen_period, months_listed, priority"
 )
 FOLLOWUP_COLUMNS = "followup_stage, followup_date, followup_officer, followup_note"
+_FOLLOWUP_SELECT = (
+    "coalesce(fu.followup_stage, 'BARU') as followup_stage, fu.followup_date, fu.followup_officer, "
+    "fu.followup_note"
+)
+_FINDING_SELECT = ", ".join("f." + c.strip() for c in FINDING_COLUMNS.split(","))
+# A finding as pages and downloads list it: the published columns, then its follow-up.
+EXPORT_COLUMNS = _FINDING_SELECT + ", " + _FOLLOWUP_SELECT
+_FOLLOWUP_JOIN = "left join followups fu on fu.employer_key = f.employer_key and fu.category = f.category"
 
 
 _base: duckdb.DuckDBPyConnection | None = None
 _base_lock = threading.Lock()
 
 
-def _database() -> duckdb.DuckDBPyConnection:
-    """One in-memory DuckDB per process; opening one costs ~15 ms, a cursor on it almost nothing."""
+@contextmanager
+def duck(followups: pa.Table | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor of its own on one in-memory DuckDB per process, for work on tables the caller
+    holds (exports); opening a DuckDB costs ~15 ms, a cursor on it almost nothing."""
     global _base
     with _base_lock:
         if _base is None:
-            _base = duckdb.connect(config={"threads": 2})
-        return _base
-
-
-@contextmanager
-def duck(followups: pa.Table | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A cursor of its own per request: what it registers is invisible to other requests."""
-    con = _database().cursor()
+            _base = duckdb.connect(config={"threads": 1})
+        con = _base.cursor()
     try:
         if followups is not None:
             con.register("followups", followups)
@@ -49,74 +60,282 @@ def duck(followups: pa.Table | None = None) -> Iterator[duckdb.DuckDBPyConnectio
         con.close()
 
 
+@contextmanager
+def _reading(
+    pubs: Publications, period: str, followups: pa.Table | None = None
+) -> Iterator[tuple[duckdb.DuckDBPyConnection, Served]]:
+    served = pubs.reader.served(period)
+    with pubs.reader.cursor() as con:
+        # Registering replaces the thread's previous `followups`; a cursor's results are always
+        # fetched whole, so the next request on this thread finds it free.
+        if followups is not None:
+            con.register("followups", followups)
+        yield con, served
+
+
 def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _filtered_findings(
-    pubs: Publications, period: str, scope: Scope, filters: Filters, columns: str = ""
-) -> tuple[str, dict]:
+    served: Served, scope: Scope, filters: Filters, columns: str = ""
+) -> tuple[str, dict[str, Any]]:
     """The findings a user may see that pass the filters, with their current follow-up stage."""
     scope_sql, params = scope.sql("f.regency_code")
     filter_sql, filter_params = filters.sql()
-    columns = columns or "f.*, " + _FOLLOWUP_SELECT
     sql = f"""
-        select {columns}
-        from read_parquet($findings) f
-        left join followups fu on fu.employer_key = f.employer_key and fu.category = f.category
+        select {columns or EXPORT_COLUMNS}
+        from {served.table("findings")} f {_FOLLOWUP_JOIN}
         where {scope_sql} and {filter_sql}"""
-    return sql, {**params, **filter_params, "findings": str(pubs.table(period, "findings"))}
+    return sql, {**params, **filter_params}
 
 
-_FOLLOWUP_SELECT = (
-    "coalesce(fu.followup_stage, 'BARU') as followup_stage, fu.followup_date, fu.followup_officer, "
-    "fu.followup_note"
-)
-_EXPORT_SELECT = ", ".join("f." + c.strip() for c in FINDING_COLUMNS.split(",")) + ", " + _FOLLOWUP_SELECT
+def _order(filters: Filters) -> str:
+    """The list's order: a precomputed rank, or (by follow-up stage) the expression itself."""
+    if filters.urut in STATIC_SORTS:
+        return "f." + rank_column("o", filters.urut, filters.arah)
+    return filters.order_by()
+
+
+def whole_unit(scope: Scope, filters: Filters) -> tuple[str, str | None] | None:
+    """The one region the list shows when it shows a whole one (no filter but the region):
+    ("o", None) for the country, ("p", province) or ("r", regency); None otherwise."""
+    if filters.kategori or filters.cabang or filters.status or filters.tahap or filters.cari:
+        return None
+    if scope.all_regions:
+        unit: tuple[str, str | None] | None = ("o", None)
+    elif len(scope.provinces) + len(scope.regencies) == 1:
+        unit = ("p", scope.provinces[0]) if scope.provinces else ("r", scope.regencies[0])
+    else:
+        unit = None
+    if not filters.wilayah:
+        return unit
+    wanted = ("r", filters.wilayah) if "." in filters.wilayah else ("p", filters.wilayah)
+    if unit is None:
+        return None
+    if unit[0] == "o" or unit == wanted:
+        return wanted
+    if unit[0] == "p" and wanted[0] == "r" and wanted[1].split(".")[0] == unit[1]:
+        return wanted
+    return None
+
+
+_UNIT_COLUMN = {"p": "province_code", "r": "regency_code"}
 
 
 def findings_page(
     pubs: Publications, period: str, scope: Scope, filters: Filters, followups: pa.Table, page: int, size: int
 ) -> tuple[list[dict[str, Any]], int]:
-    sql, params = _filtered_findings(pubs, period, scope, filters)
-    with duck(followups) as con:
-        total = con.execute(f"select count(*) from ({sql})", params).fetchone()[0]
-        limits = f" order by {filters.order_by()} limit {int(size)} offset {int((page - 1) * size)}"
-        rows = _dicts(con.execute(sql + limits, params))
-    return rows, total
+    """One page of the list and the number of findings in it all. A whole region in a static
+    order is a range of its precomputed ranks; anything else the top of a filtered scan. The
+    follow-up joins in SQL only when it filters or sorts; otherwise the page's rows get theirs."""
+    by_stage = bool(filters.tahap) or filters.urut not in STATIC_SORTS
+    with _reading(pubs, period, followups if by_stage or filters.cari else None) as (con, served):
+        total = _cached_count(con, served, scope, filters)
+        unit = whole_unit(scope, filters)
+        first, last = (page - 1) * size + 1, page * size
+        if unit is not None and unit[0] != "o" and (filters.urut, filters.arah) not in REGIONAL_ORDERS:
+            unit = None  # no regional ranks in this order: the top of the region's rows
+        if unit is not None and not by_stage:
+            level, code = unit
+            rank = "f." + rank_column(level, filters.urut, filters.arah)
+            where = f"{rank} between $first and $last"
+            params: dict[str, Any] = {"first": first, "last": last}
+            if code is not None:
+                where += f" and f.{_UNIT_COLUMN[level]} = $unit"
+                params["unit"] = code
+            sql = f"select {_FINDING_SELECT} from {served.table('findings')} f where {where} order by {rank}"
+        elif not by_stage:
+            scope_sql, params = scope.sql("f.regency_code")
+            filter_sql, filter_params = filters.sql()
+            params.update(filter_params)
+            sql = (
+                f"select {_FINDING_SELECT} from {served.table('findings')} f "
+                f"where {scope_sql} and {filter_sql} "
+                f"order by {_order(filters)} limit {int(size)} offset {int(first - 1)}"
+            )
+        else:
+            sql, params = _filtered_findings(served, scope, filters)
+            sql += f" order by {_order(filters)} limit {int(size)} offset {int(first - 1)}"
+        rows = _dicts(con.execute(sql, params))
+    return (rows if by_stage else with_followups(rows, followups)), total
+
+
+_FOLLOWUP_NAMES = tuple(c.strip() for c in FOLLOWUP_COLUMNS.split(","))
+_indexes: dict[int, tuple[pa.Table, dict[tuple[str, str], tuple]]] = {}
+_indexes_lock = threading.Lock()
+
+
+def with_followups(rows: list[dict[str, Any]], followups: pa.Table) -> list[dict[str, Any]]:
+    """A page's findings with their current follow-up stage (BARU when none), as the SQL join
+    gives them: looked up in an index of the follow-up table, built once per table."""
+    with _indexes_lock:
+        known = _indexes.get(id(followups))
+        if known is None or known[0] is not followups:
+            columns = followups.to_pydict()
+            index = {
+                (k, c): values
+                for k, c, *values in zip(
+                    *(columns[n] for n in ("employer_key", "category", *_FOLLOWUP_NAMES)), strict=True
+                )
+            }
+            if len(_indexes) > 4:
+                _indexes.clear()
+            _indexes[id(followups)] = known = (followups, index)
+    index = known[1]
+    for row in rows:
+        stage, date, officer, note = index.get(
+            (row["employer_key"], row["category"]), (None, None, None, None)
+        )
+        row.update(
+            followup_stage=stage or "BARU", followup_date=date, followup_officer=officer, followup_note=note
+        )
+    return rows
+
+
+_counts: dict[tuple, int] = {}
+
+
+def _cached_count(con: duckdb.DuckDBPyConnection, served: Served, scope: Scope, filters: Filters) -> int:
+    """Counts that do not depend on the follow-up are kept per publication, scope and filters."""
+    if filters.tahap or filters.cari:
+        return _count(con, served, scope, filters)
+    key = (served.id, scope, filters.kategori, filters.wilayah, filters.cabang, filters.status)
+    found = _counts.get(key)
+    if found is None:
+        if len(_counts) > 10_000:
+            _counts.clear()
+        found = _counts[key] = _count(con, served, scope, filters)
+    return found
+
+
+def _count(con: duckdb.DuckDBPyConnection, served: Served, scope: Scope, filters: Filters) -> int:
+    """Findings in scope that pass the filters: a sum of precomputed counts unless the filter
+    needs the follow-up stage or a text search."""
+    if filters.tahap or filters.cari:
+        sql, params = _filtered_findings(served, scope, filters, "1")
+        return con.execute(f"select count(*) from ({sql})", params).fetchall()[0][0]
+    scope_sql, params = scope.sql("f.regency_code")
+    filter_sql, filter_params = filters.sql()
+    return con.execute(
+        f"select coalesce(sum(findings), 0)::bigint from {served.table('counts')} f "
+        f"where {scope_sql} and {filter_sql}",
+        {**params, **filter_params},
+    ).fetchall()[0][0]
+
+
+def count_findings(
+    pubs: Publications, period: str, scope: Scope, filters: Filters, followups: pa.Table
+) -> int:
+    with _reading(pubs, period, followups) as (con, served):
+        return _count(con, served, scope, filters)
+
+
+def count_rows(pubs: Publications, period: str, sql: str, params: dict[str, Any], followups: pa.Table) -> int:
+    with _reading(pubs, period, followups) as (con, _):
+        return con.execute(f"select count(*) from ({sql})", params).fetchall()[0][0]
+
+
+def findings_relation(
+    pubs: Publications, period: str, scope: Scope, filters: Filters
+) -> tuple[Served, str, dict[str, Any]]:
+    """The download's query (its columns, in the list's order) over the current publication;
+    it joins a registered `followups` table."""
+    served = pubs.reader.served(period)
+    sql, params = _filtered_findings(served, scope, filters)
+    return served, f"{sql} order by {_order(filters)}", params
 
 
 def findings_table(
     pubs: Publications, period: str, scope: Scope, filters: Filters, followups: pa.Table
 ) -> pa.Table:
-    sql, params = _filtered_findings(pubs, period, scope, filters, _EXPORT_SELECT)
-    with duck(followups) as con:
-        return con.sql(f"{sql} order by {filters.order_by()}", params=params).to_arrow_table()
+    _, sql, params = findings_relation(pubs, period, scope, filters)
+    with _reading(pubs, period, followups) as (con, _):
+        return con.sql(sql, params=params).to_arrow_table()
+
+
+def workers_relation(
+    pubs: Publications, period: str, scope: Scope, filters: Filters, full: bool
+) -> tuple[str, dict[str, Any]]:
+    """Workers of the findings that pass the filters; `full` reads the restricted file with NIKs."""
+    served = pubs.reader.served(period)
+    sql, params = _filtered_findings(served, scope, filters, "f.category, f.employer_key")
+    if full:
+        source, identity = restricted_source(pubs.restricted_workers(period)), "w.nik"
+        params["workers"] = str(pubs.restricted_workers(period))
+    else:
+        source = served.table("workers")
+        identity = "w.nik_masked"
+    return (
+        f"""select w.period, w.category, w.employer_key, {identity}, w.full_name,
+                   try_cast(w.gross_wage as double) as gross_wage,
+                   try_cast(w.reported_wage as double) as reported_wage, w.matched_by
+            from {source} w
+            semi join ({sql}) s on s.category = w.category and s.employer_key = w.employer_key
+            order by w.category, w.employer_key, {identity}""",
+        params,
+    )
 
 
 def workers_table(
     pubs: Publications, period: str, scope: Scope, filters: Filters, followups: pa.Table, full: bool
 ) -> pa.Table:
-    """Workers of the findings that pass the filters; `full` reads the restricted file with NIKs."""
-    sql, params = _filtered_findings(pubs, period, scope, filters, "f.category, f.employer_key")
-    if full:
-        source, identity = restricted_source(pubs.restricted_workers(period)), "w.nik"
-        params["workers"] = str(pubs.restricted_workers(period))
-    else:
-        source = "read_parquet($workers)"
-        identity = "w.nik_masked"
-        params["workers"] = str(pubs.table(period, "workers"))
-    with duck(followups) as con:
-        return con.sql(
-            f"""select w.period, w.category, w.employer_key, {identity}, w.full_name,
-                       try_cast(w.gross_wage as double) as gross_wage,
-                       try_cast(w.reported_wage as double) as reported_wage, w.matched_by
-                from {source} w
-                semi join ({sql}) s on s.category = w.category and s.employer_key = w.employer_key
-                order by w.category, w.employer_key, {identity}""",
-            params=params,
-        ).to_arrow_table()
+    sql, params = workers_relation(pubs, period, scope, filters, full)
+    with _reading(pubs, period, followups) as (con, _):
+        return con.sql(sql, params=params).to_arrow_table()
+
+
+def csv_chunks(
+    pubs: Publications, period: str, sql: str, params: dict[str, Any], followups: pa.Table
+) -> Iterator[bytes]:
+    """The result of `sql` as CSV, as DuckDB writes it, sent while DuckDB writes it: DuckDB
+    copies the result into a private temporary file on a thread of its own, and the file is read
+    as it grows, so the first block leaves as soon as DuckDB flushes it and memory holds one block.
+    A client that goes away interrupts the copy.
+
+    Runs on a cursor of its own: a streamed response's blocks may be read on any thread."""
+    from pipeline.spreadsheet import copy_csv
+
+    con = pubs.reader.own_cursor()
+    con.register("followups", followups)
+    folder = Path(tempfile.mkdtemp(prefix="rekon-portal-"))
+    path = folder / "export.csv"
+    failed: list[BaseException] = []
+
+    def copy() -> None:
+        try:
+            copy_csv(con, sql, path, params, stream=True)
+        except BaseException as exc:  # handed to the reader, which raises it
+            failed.append(exc)
+
+    writer = threading.Thread(target=copy, name="csv-export", daemon=True)
+    writer.start()
+    try:
+        while not path.exists() and writer.is_alive():
+            time.sleep(0.001)
+        if path.exists():
+            with path.open("rb") as source:
+                while True:
+                    finished = not writer.is_alive()
+                    chunk = source.read(CSV_READ_BYTES)
+                    if chunk:
+                        yield chunk
+                    elif finished:
+                        break
+                    else:
+                        time.sleep(0.002)
+        if failed:
+            raise failed[0]
+    finally:
+        if writer.is_alive():
+            con.interrupt()
+            writer.join()
+        con.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+CSV_READ_BYTES = 1 << 16
 
 
 def restricted_source(path: Path) -> str:
@@ -138,7 +357,7 @@ def coverage_rows(pubs: Publications, period: str, scope: Scope) -> list[dict[st
             "(c.level = 'province' and list_contains($scope_provinces::varchar[], c.region_code))"
         )
         params.update(scope_params)
-    with duck() as con:
+    with pubs.reader.cursor() as con:
         return _dicts(
             con.execute(
                 "select level, region_code, region_name, formal_workers, registered_workers, coverage_pct "
@@ -149,8 +368,8 @@ def coverage_rows(pubs: Publications, period: str, scope: Scope) -> list[dict[st
 
 
 def summary(pubs: Publications, period: str, scope: Scope, followups: pa.Table) -> dict[str, Any]:
-    sql, params = _filtered_findings(pubs, period, scope, Filters())
-    with duck(followups) as con:
+    with _reading(pubs, period, followups) as (con, served):
+        sql, params = _filtered_findings(served, scope, Filters())
         by_category = _dicts(
             con.execute(
                 f"""select category, count(*) as employers, sum(workers_affected) as workers,
@@ -161,11 +380,14 @@ def summary(pubs: Publications, period: str, scope: Scope, followups: pa.Table) 
                 params,
             )
         )
+        scope_sql, params = scope.sql("f.regency_code")
         by_branch = _dicts(
             con.execute(
                 f"""select coalesce(branch_code, '-') as branch_code,
-                           coalesce(branch_name, '-') as branch_name, category, count(*) as employers
-                    from ({sql}) group by all order by branch_code, category""",
+                           coalesce(branch_name, '-') as branch_name, category,
+                           sum(findings)::bigint as employers
+                    from {served.table("counts")} f where {scope_sql}
+                    group by all order by branch_code, category""",
                 params,
             )
         )
@@ -179,33 +401,49 @@ def summary(pubs: Publications, period: str, scope: Scope, followups: pa.Table) 
 
 
 def period_counts(pubs: Publications, periods: list[str], scope: Scope) -> dict[str, dict[str, Any]]:
-    if not periods:
-        return {}
+    out: dict[str, dict[str, Any]] = {}
     scope_sql, params = scope.sql("f.regency_code")
-    params["files"] = [str(pubs.table(p, "findings")) for p in periods]
-    with duck() as con:
-        rows = _dicts(
-            con.execute(
-                f"""select period, count(*) as findings, count(distinct employer_key) as employers,
-                           sum(estimated_contribution_monthly) as contribution
-                    from read_parquet($files, union_by_name = true) f where {scope_sql} group by period""",
-                params,
+    for period in periods:
+        with _reading(pubs, period) as (con, served):
+            rows = _dicts(
+                con.execute(
+                    f"""select $period as period, count(*) as findings,
+                               count(distinct employer_key) as employers,
+                               sum(estimated_contribution_monthly) as contribution
+                        from {served.table("findings")} f where {scope_sql}""",
+                    {**params, "period": period},
+                )
             )
-        )
-    return {r["period"]: r for r in rows}
+        if rows and rows[0]["findings"]:
+            out[period] = rows[0]
+    return out
+
+
+_options: dict[tuple, dict[str, list[tuple[str, str]]]] = {}
 
 
 def filter_options(pubs: Publications, period: str, scope: Scope) -> dict[str, list[tuple[str, str]]]:
+    """The regencies and branches a user may filter on, kept per publication and scope."""
+    served = pubs.reader.served(period)
+    key = (served.id, scope)
+    if key not in _options:
+        if len(_options) > 1000:
+            _options.clear()
+        _options[key] = _filter_options(pubs, period, scope)
+    return _options[key]
+
+
+def _filter_options(pubs: Publications, period: str, scope: Scope) -> dict[str, list[tuple[str, str]]]:
     scope_sql, params = scope.sql("f.regency_code")
-    params["findings"] = str(pubs.table(period, "findings"))
-    with duck() as con:
+    with _reading(pubs, period) as (con, served):
+        counts = served.table("counts")
         regencies = con.execute(
-            f"select distinct regency_code, regency_name from read_parquet($findings) f "
+            f"select distinct regency_code, regency_name from {counts} f "
             f"where {scope_sql} and regency_code is not null order by 1",
             params,
         ).fetchall()
         branches = con.execute(
-            f"select distinct branch_code, branch_name from read_parquet($findings) f "
+            f"select distinct branch_code, branch_name from {counts} f "
             f"where {scope_sql} and branch_code is not null order by 1",
             params,
         ).fetchall()
@@ -215,15 +453,18 @@ def filter_options(pubs: Publications, period: str, scope: Scope) -> dict[str, l
 def employer_findings(
     pubs: Publications, period: str, scope: Scope, employer_key: str, followups: pa.Table
 ) -> list[dict[str, Any]]:
-    """The employer's findings of the period that the user may see; empty means 'not found'."""
-    sql, params = _filtered_findings(pubs, period, scope, Filters())
-    with duck(followups) as con:
-        return _dicts(
+    """The employer's findings of the period that the user may see; empty means 'not found'.
+    The findings are stored in employer order: the lookup reads only the employer's rows."""
+    with _reading(pubs, period) as (con, served):
+        scope_sql, params = scope.sql("f.regency_code")
+        rows = _dicts(
             con.execute(
-                f"select * from ({sql}) where employer_key = $key order by category",
+                f"select {_FINDING_SELECT} from {served.table('findings')} f "
+                f"where f.employer_key = $key and {scope_sql} order by f.category",
                 {**params, "key": employer_key},
             )
         )
+    return with_followups(rows, followups)
 
 
 def employer_history(
@@ -231,47 +472,42 @@ def employer_history(
 ) -> list[dict[str, Any]]:
     """Findings of the employer in every published period, listed and resolved, within scope."""
     scope_sql, params = scope.sql("f.regency_code")
-    params.update(
-        key=employer_key,
-        listed=[str(pubs.table(p, "findings")) for p in periods],
-        resolved=[str(pubs.table(p, "resolved")) for p in periods if pubs.table(p, "resolved").is_file()],
-    )
-    resolved_sql = (
-        f"""union all
-            select period, category, status, null, null, regency_code
-            from read_parquet($resolved, union_by_name = true) f where employer_key = $key and {scope_sql}"""
-        if params["resolved"]
-        else ""
-    )
-    if not params["resolved"]:
-        del params["resolved"]
-    with duck() as con:
-        return _dicts(
-            con.execute(
-                f"""select period, category, status, workers_affected, estimated_contribution_monthly,
-                           regency_code
-                    from read_parquet($listed, union_by_name = true) f
-                    where employer_key = $key and {scope_sql}
-                    {resolved_sql}
-                    order by period desc, category""",
-                params,
+    params["key"] = employer_key
+    rows: list[dict[str, Any]] = []
+    for period in periods:
+        with _reading(pubs, period) as (con, served):
+            rows += _dicts(
+                con.execute(
+                    f"""select period, category, status, workers_affected, estimated_contribution_monthly,
+                               regency_code
+                        from {served.table("findings")} f where employer_key = $key and {scope_sql}
+                        union all
+                        select period, category, status, null, null, regency_code
+                        from {served.table("resolved")} f where employer_key = $key and {scope_sql}""",
+                    params,
+                )
             )
-        )
+    rows.sort(key=lambda r: r["category"])
+    rows.sort(key=lambda r: r["period"], reverse=True)
+    return rows
 
 
 def employer_workers(
     pubs: Publications, period: str, employer_key: str, categories: list[str], full: bool
 ) -> list[dict[str, Any]]:
     """Workers behind the employer's findings; the caller passes only categories in scope."""
-    if full:
-        path = pubs.restricted_workers(period)
-        source, identity = restricted_source(path), "nik"
-    else:
-        source, identity = "read_parquet($workers)", "nik_masked"
-        path = pubs.table(period, "workers")
-    if not path.is_file() or not categories:
+    if not categories:
         return []
-    with duck() as con:
+    params: dict[str, Any] = {"key": employer_key, "categories": categories}
+    with _reading(pubs, period) as (con, served):
+        if full:
+            path = pubs.restricted_workers(period)
+            if not path.is_file():
+                return []
+            source, identity = restricted_source(path), "nik"
+            params["workers"] = str(path)
+        else:
+            source, identity = served.table("workers"), "nik_masked"
         return _dicts(
             con.execute(
                 f"""select category, {identity} as nik, full_name,
@@ -280,47 +516,33 @@ def employer_workers(
                     from {source}
                     where employer_key = $key and list_contains($categories::varchar[], category)
                     order by category, full_name""",
-                {"workers": str(path), "key": employer_key, "categories": categories},
+                params,
             )
         )
 
 
-def employer_permits(pubs: Publications, period: str, ids: dict[str, str | None]) -> dict[str, list[dict]]:
-    """Business and construction permits of the run that carry one of the employer's identifiers."""
+def employer_permits(pubs: Publications, period: str, ids: dict[str, Any]) -> dict[str, list[dict]]:
+    """Business and construction permits of the run that carry one of the employer's
+    identifiers, matched at publish (`ids` is one of the employer's findings)."""
     out: dict[str, list[dict]] = {"business": [], "construction": []}
-    nib, npwp = ids.get("nib") or "", ids.get("npwp") or ""
-    if not nib and not npwp:
+    if not ids.get("nib") and not ids.get("npwp"):
         return out
-    business = pubs.silver(period, "permits/business")
-    construction = pubs.silver(period, "permits/construction")
-    projects = pubs.silver(period, "registry/projects")
-    with duck() as con:
-        if business:
-            out["business"] = _dicts(
-                con.execute(
-                    """select nib, business_name, kbli, scale, declared_workers,
-                              cast(issued_on as date) as issued_on, status, regency_code
-                       from read_parquet($path) where nib = $nib or npwp = $npwp order by issued_on""",
-                    {"path": str(business), "nib": nib, "npwp": npwp},
-                )
+    params = {"key": ids["employer_key"]}
+    with _reading(pubs, period) as (con, served):
+        out["business"] = _dicts(
+            con.execute(
+                f"""select nib, business_name, kbli, scale, declared_workers, issued_on, status, regency_code
+                    from {served.table("business_permits")} where employer_key = $key order by issued_on""",
+                params,
             )
-        if construction:
-            registered = (
-                "exists (select 1 from read_parquet($projects) r where r.permit_number = c.permit_number)"
-                if projects
-                else "null"
+        )
+        out["construction"] = _dicts(
+            con.execute(
+                f"""select permit_number, project_name, contract_value, start_on, end_on,
+                           declared_workers, regency_code, registered
+                    from {served.table("construction_permits")}
+                    where employer_key = $key order by start_on""",
+                params,
             )
-            params = {"path": str(construction), "nib": nib, "npwp": npwp}
-            if projects:
-                params["projects"] = str(projects)
-            out["construction"] = _dicts(
-                con.execute(
-                    f"""select permit_number, project_name, contract_value,
-                               cast(start_on as date) as start_on, cast(end_on as date) as end_on,
-                               declared_workers, regency_code, {registered} as registered
-                        from read_parquet($path) c
-                        where contractor_nib = $nib or contractor_npwp = $npwp order by start_on""",
-                    params,
-                )
-            )
+        )
     return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,8 @@ from pipeline.errors import PublishWriteError
 from pipeline.layout import Layout
 from pipeline.linkage.score import load_model
 from pipeline.publish import generation, modes
+from pipeline.publish.serving import VERSION as SERVING_VERSION
+from pipeline.publish.serving import write_serving
 from pipeline.publish.workbook import write_workbook
 from pipeline.quality.report import docs_links, write_quality_report
 from pipeline.spreadsheet import copy_csv
@@ -130,6 +133,15 @@ def input_accounting(layout: Layout) -> list[dict[str, Any]]:
     return sorted(inputs, key=lambda e: e["path"])
 
 
+def _silver(layout: Layout) -> dict[str, Path | None]:
+    paths = {
+        "business": layout.silver("permits/business"),
+        "construction": layout.silver("permits/construction"),
+        "projects": layout.silver("registry/projects"),
+    }
+    return {k: p if p.is_file() else None for k, p in paths.items()}
+
+
 def publish_period(layout: Layout) -> dict[str, Any]:
     import duckdb
 
@@ -193,6 +205,10 @@ def _write(layout: Layout, staging: Path, restricted: Path) -> dict[str, Any]:
                         copy_csv(con, sql, restricted / f"{name}.csv")
                         parquet = sql_path(restricted / f"{name}.parquet")
                         con.execute(f"copy ({sql}) to {parquet} (format parquet)")
+                    # The portal's serving tables and whole-scope files, from the tables just written.
+                    started = time.perf_counter()
+                    serving_database, serving_files = write_serving(staging, _silver(layout), layout.period)
+                    log.info("serving tables and files written in %.1f s", time.perf_counter() - started)
                 finally:
                     # An export that failed (a full disk) waits for the workbook: its cursor is
                     # closed only once the workbook is done with it.
@@ -201,6 +217,9 @@ def _write(layout: Layout, staging: Path, restricted: Path) -> dict[str, Any]:
         finally:
             book_con.close()
         outputs.append({"path": book.name, "sha256": sha256_of(book), "rows": None})
+        outputs += [
+            {"path": str(p.relative_to(staging)), "sha256": sha256_of(p), "rows": None} for p in serving_files
+        ]
         counts = dict(con.execute("select category, count(*) from findings group by 1 order by 1").fetchall())
         linkage = linkage_account(con)
         histogram = con.execute(
@@ -224,6 +243,7 @@ def _write(layout: Layout, staging: Path, restricted: Path) -> dict[str, Any]:
         "quality_report": quality.name,
         "data_docs": data_docs,
         "linkage": linkage,
+        "serving": {"database": str(serving_database.relative_to(staging)), "version": SERVING_VERSION},
     }
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     return {

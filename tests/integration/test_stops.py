@@ -19,13 +19,16 @@ def published(tmp_path: Path) -> tuple[Path, Path, dict[str, bytes]]:
     landing, data = tmp_path / "landing", tmp_path / "data"
     s.build_base_delivery(landing)
     assert main(["run", "--period", s.PERIOD, "--landing", str(landing), "--data", str(data)]) == 0
-    folder = data / "published" / s.PERIOD
-    return landing, data, {p.name: p.read_bytes() for p in folder.iterdir()}
+    return landing, data, _files(data / "published" / s.PERIOD)
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    """Every file of a publication (the portal's serving files are in a folder of their own)."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
 def _unchanged(data: Path, before: dict[str, bytes]) -> bool:
-    folder = data / "published" / s.PERIOD
-    return {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    return _files(data / "published" / s.PERIOD) == before
 
 
 @pytest.mark.parametrize("source", ["employers", "participants"])

@@ -38,6 +38,12 @@ COMMANDS = {
 }
 
 
+# Known debt, named so that it cannot grow unseen: publish writes the portal's whole-scope download
+# files with the portal's sort orders, export columns and XLSX writer. They belong in a publication
+# contract module below both (the open "one definition of each thing" issue, item 3).
+KNOWN_UPWARD = {"pipeline/publish/serving.py": {"portal"}}
+
+
 def _package(path: Path) -> str:
     parts = path.relative_to(REPO / "pipeline").with_suffix("").parts
     return parts[0]
@@ -74,6 +80,7 @@ def test_nothing_imports_up_the_flow(path: Path) -> None:
         assert imported <= FOUNDATION, f"the foundation imports a step: {sorted(imported - FOUNDATION)}"
         return
     upward = {name for name in imported - FOUNDATION if FLOW.get(name, 99) > FLOW[package]}
+    upward -= KNOWN_UPWARD.get(str(path.relative_to(REPO)), set())
     assert not upward, f"{package} imports {sorted(upward)}, later in the data flow"
 
 

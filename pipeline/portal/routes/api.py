@@ -3,13 +3,14 @@ same query parameters as the findings page and by the user's regions, each recor
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 import pyarrow as pa
 from fastapi import APIRouter, Depends, HTTPException, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 
-from pipeline.portal import audit, exports, followup, queries, referral
+from pipeline.portal import audit, exports, followup, queries, referral, scopefiles, serving
 from pipeline.portal.auth import Identity, api_identity, client_ip, require_role
 from pipeline.portal.context import Portal, portal_of
 from pipeline.portal.filters import Filters, InvalidFilter
@@ -73,30 +74,95 @@ def table_download(
     return _download(portal, request, identity, body, XLSX, f"{name}.xlsx", detail)
 
 
-def _findings(request: Request, period: str, identity: Identity, kind: str) -> Response:
-    portal = portal_of(request)
-    checked_period(portal.pubs, period)
-    filters = _filters(request)
-    table = queries.findings_table(
-        portal.pubs,
-        period,
-        identity.user.scope,
-        filters,
-        followup.current_table(portal.engine, identity.user.scope),
+def _file_download(
+    portal: Portal,
+    request: Request,
+    identity: Identity,
+    found: scopefiles.ScopeFile,
+    media_type: str,
+    filename: str,
+    detail: dict[str, Any],
+) -> Response:
+    """A whole-scope file: 304 when the client holds it already, else the file (a byte range
+    of it when asked, gzip when taken and no range is asked). Every answer is audited."""
+    headers = {
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        # Cache-Control stays `no-store` (pipeline/portal/security.py: personal data); scripts
+        # that keep the file themselves revalidate it or resume it with the validators.
+        "Vary": "Cookie, Authorization, Accept-Encoding",
+    }
+    compressed = (
+        found.gzip is not None
+        and "range" not in request.headers
+        and "gzip" in request.headers.get("accept-encoding", "").lower()
     )
-    title = f"Temuan kepatuhan periode {period} ({identity.user.scope.label()})"
-    detail = {"filters": filters.as_dict(), "rows": table.num_rows}
-    return table_download(portal, request, identity, table, kind, f"temuan_{period}", "Temuan", title, detail)
+    etag = found.etag[:-1] + '-gz"' if compressed else found.etag
+    not_modified = etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]
+    detail = {
+        **detail,
+        "file": found.unit,
+        "not_modified": not_modified,
+        "range": request.headers.get("range"),
+    }
+    audit.record(portal.engine, "download", identity.user.username, client_ip(request), filename, detail)
+    if not_modified:
+        return Response(status_code=304, headers={**headers, "ETag": etag})
+    if compressed:
+        headers["Content-Encoding"] = "gzip"
+        return FileResponse(found.gzip, media_type=media_type, headers={**headers, "ETag": etag})
+    return FileResponse(found.path, media_type=media_type, headers={**headers, "ETag": etag})
+
+
+def _streamed(
+    portal: Portal,
+    request: Request,
+    identity: Identity,
+    chunks: Iterator[bytes],
+    filename: str,
+    detail: dict[str, Any],
+) -> Response:
+    audit.record(portal.engine, "download", identity.user.username, client_ip(request), filename, detail)
+    return StreamingResponse(
+        chunks, media_type=CSV, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
 
 
 @router.get("/periods/{period}/findings.csv")
 def findings_csv(request: Request, period: str, identity: ApiUser) -> Response:
-    return _findings(request, period, identity, "csv")
+    portal = portal_of(request)
+    checked_period(portal.pubs, period)
+    filters = _filters(request)
+    scope = identity.user.scope
+    followups = serving.followups(portal.engine, identity.user.scope)
+    name = f"temuan_{period}.csv"
+    rows = queries.count_findings(portal.pubs, period, scope, filters, followups.table)
+    detail = {"filters": filters.as_dict(), "rows": rows}
+    found = scopefiles.whole_scope_file(portal.pubs, period, scope, filters, followups, "csv", "")
+    if found is not None:
+        return _file_download(portal, request, identity, found, CSV, name, detail)
+    _, sql, params = queries.findings_relation(portal.pubs, period, scope, filters)
+    chunks = queries.csv_chunks(portal.pubs, period, sql, params, followups.table)
+    return _streamed(portal, request, identity, chunks, name, detail)
 
 
 @router.get("/periods/{period}/findings.xlsx")
 def findings_xlsx(request: Request, period: str, identity: ApiUser) -> Response:
-    return _findings(request, period, identity, "xlsx")
+    portal = portal_of(request)
+    checked_period(portal.pubs, period)
+    filters = _filters(request)
+    scope = identity.user.scope
+    followups = serving.followups(portal.engine, identity.user.scope)
+    title = exports.findings_title(period, scope.label())
+    name = f"temuan_{period}.xlsx"
+    rows = queries.count_findings(portal.pubs, period, scope, filters, followups.table)
+    if rows > exports.XLSX_MAX_ROWS:
+        raise HTTPException(413)
+    detail = {"filters": filters.as_dict(), "rows": rows}
+    found = scopefiles.whole_scope_file(portal.pubs, period, scope, filters, followups, "xlsx", title)
+    if found is not None:
+        return _file_download(portal, request, identity, found, XLSX, name, detail)
+    found = scopefiles.workbook_file(portal.pubs, period, scope, filters, followups, title)
+    return _file_download(portal, request, identity, found, XLSX, name, detail)
 
 
 def _workers(request: Request, period: str, identity: Identity, kind: str) -> Response:
@@ -106,15 +172,10 @@ def _workers(request: Request, period: str, identity: Identity, kind: str) -> Re
     full = request.query_params.get("identitas") == "lengkap"
     if full:
         require_role(identity, "supervisor")
-    table = queries.workers_table(
-        portal.pubs,
-        period,
-        identity.user.scope,
-        filters,
-        followup.current_table(portal.engine, identity.user.scope),
-        full,
-    )
-    detail = {"filters": filters.as_dict(), "rows": table.num_rows, "full_identity": full}
+    followups = serving.followups(portal.engine, identity.user.scope)
+    sql, params = queries.workers_relation(portal.pubs, period, identity.user.scope, filters, full)
+    rows = queries.count_rows(portal.pubs, period, sql, params, followups.table)
+    detail = {"filters": filters.as_dict(), "rows": rows, "full_identity": full}
     if full:
         audit.record(
             portal.engine,
@@ -125,6 +186,10 @@ def _workers(request: Request, period: str, identity: Identity, kind: str) -> Re
             detail,
         )
     name = f"pekerja_{period}{'_lengkap' if full else ''}"
+    if kind == "csv":
+        chunks = queries.csv_chunks(portal.pubs, period, sql, params, followups.table)
+        return _streamed(portal, request, identity, chunks, f"{name}.csv", detail)
+    table = queries.workers_table(portal.pubs, period, identity.user.scope, filters, followups.table, full)
     title = f"Pekerja temuan periode {period} ({identity.user.scope.label()})"
     return table_download(portal, request, identity, table, kind, name, "Pekerja", title, detail)
 
@@ -187,7 +252,7 @@ def referral_pdf(request: Request, period: str, employer_key: str, identity: Api
         period,
         identity.user.scope,
         employer_key,
-        followup.current_table(portal.engine, identity.user.scope),
+        serving.followups(portal.engine, identity.user.scope).table,
     )
     if not rows:
         raise HTTPException(404)

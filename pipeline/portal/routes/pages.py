@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
-from pipeline.portal import audit, case_reads, followup, quality, queries, review
+from pipeline.portal import audit, case_reads, followup, pagecache, quality, queries, review, serving
 from pipeline.portal.auth import Identity, client_ip, page_identity, require_csrf, require_role
 from pipeline.portal.context import portal_of
 from pipeline.portal.filters import Filters, InvalidFilter, page_number
@@ -35,7 +35,7 @@ def period_summary(request: Request, period: str, identity: PageUser) -> Respons
     portal = portal_of(request)
     checked_period(portal.pubs, period)
     scope = identity.user.scope
-    followups = followup.current_table(portal.engine, identity.user.scope)
+    followups = serving.followups(portal.engine, identity.user.scope).table
     context = {
         "period": period,
         "summary": queries.summary(portal.pubs, period, scope, followups),
@@ -96,25 +96,25 @@ def findings(request: Request, period: str, identity: PageUser) -> Response:
         raise HTTPException(400) from None
     scope = identity.user.scope
     size = portal.settings.page_size
-    rows, total = queries.findings_page(
-        portal.pubs,
-        period,
-        scope,
-        filters,
-        followup.current_table(portal.engine, identity.user.scope),
-        number,
-        size,
-    )
-    context = {
-        "period": period,
-        "filters": filters,
-        "rows": rows,
-        "total": total,
-        "page_no": number,
-        "pages": max(1, math.ceil(total / size)),
-        "options": queries.filter_options(portal.pubs, period, scope),
-    }
-    return page(request, "findings.html", context)
+    followups = serving.followups(portal.engine, identity.user.scope)
+
+    def render() -> Response:
+        rows, total = queries.findings_page(
+            portal.pubs, period, scope, filters, followups.table, number, size
+        )
+        context = {
+            "period": period,
+            "filters": filters,
+            "rows": rows,
+            "total": total,
+            "page_no": number,
+            "pages": max(1, math.ceil(total / size)),
+            "options": queries.filter_options(portal.pubs, period, scope),
+        }
+        return page(request, "findings.html", context)
+
+    publication = portal.pubs.reader.served(period).id
+    return pagecache.cached_page(request, identity, publication, followups.version, render)
 
 
 def _employer_page(
@@ -130,7 +130,7 @@ def _employer_page(
     portal = portal_of(request)
     scope = identity.user.scope
     rows = queries.employer_findings(
-        portal.pubs, period, scope, employer_key, followup.current_table(portal.engine, identity.user.scope)
+        portal.pubs, period, scope, employer_key, serving.followups(portal.engine, identity.user.scope).table
     )
     if not rows:
         raise HTTPException(404)
@@ -222,7 +222,7 @@ def change_followup(
         period,
         identity.user.scope,
         employer_key,
-        followup.current_table(portal.engine, identity.user.scope),
+        serving.followups(portal.engine, identity.user.scope).table,
     )
     if not rows:
         raise HTTPException(404)
