@@ -2,7 +2,11 @@
 
 Each file has the columns review_id, decision (SAMA: the same person; BEDA: not the same person),
 decided_by, decided_on, note. Operators without the portal drop files there; the portal appends
-to `portal.csv` through `record_decision`. A run reads only this store: for each review_id the
+to `portal.csv` (`append`, `record_decision`): under an exclusive lock, the whole file is
+written anew under a temporary name and renamed into place, so a reader (a run, another request)
+sees the file before or after a decision, never half of one, and concurrent writers queue.
+
+A run reads only this store: for each review_id the
 latest decision counts (by `decided_on`, then file name and row, so the result does not depend on
 the order files are listed in). A file that cannot be read, or a row that is not a decision, is
 reported and left out; the run goes on.
@@ -13,14 +17,19 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import fcntl
+import io
 import os
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from pipeline.spreadsheet import csv_text
 
 COLUMNS = ("review_id", "decision", "decided_by", "decided_on", "note")
 DECISIONS = ("SAMA", "BEDA")
 PORTAL_FILE = "portal.csv"
+MAX_NOTE = 500
 REVIEW_ID = re.compile(r"[0-9a-f]{16}")
 
 
@@ -45,7 +54,8 @@ def read_store(data_dir: Path) -> Store:
     if not folder.is_dir():
         return store
     rows = []
-    for path in sorted(folder.glob("*.csv")):
+    # hidden files are the writer's lock and a write in progress, never decisions
+    for path in sorted(p for p in folder.glob("*.csv") if not p.name.startswith(".")):
         try:
             with path.open(encoding="utf-8-sig", newline="") as f:
                 reader = csv.DictReader(f)
@@ -85,6 +95,78 @@ def read_store(data_dir: Path) -> Store:
     return store
 
 
+@dataclass(frozen=True)
+class Decision:
+    review_id: str
+    decision: str  # SAMA: the same person; BEDA: not the same person
+    decided_by: str
+    decided_on: str  # UTC, ISO 8601 to the second: 2026-11-02T09:15:03Z
+    note: str = ""
+
+
+def now_utc() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def clean_note(note: str) -> str:
+    """One line of text: line breaks and other control characters become single spaces, so each
+    decision stays one row that a person can read and edit in any text editor."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in note).split())
+
+
+def append(data_dir: Path, decision: Decision) -> Path:
+    """Append one decision to `<data>/decisions/portal.csv` (created with its header when new)."""
+    if decision.decision not in DECISIONS:
+        raise ValueError(f"decision must be one of {', '.join(DECISIONS)}")
+    folder = decisions_dir(data_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / PORTAL_FILE
+    row = io.StringIO()
+    writer = csv.writer(row, lineterminator="\n")
+    values = (decision.review_id, decision.decision, decision.decided_by, decision.decided_on)
+    writer.writerow([*values, csv_text(clean_note(decision.note)[:MAX_NOTE])])
+    with _locked(folder / f".{PORTAL_FILE}.lock"):
+        existing = target.read_bytes() if target.is_file() else b""
+        if not existing:
+            header = io.StringIO()
+            csv.writer(header, lineterminator="\n").writerow(COLUMNS)
+            existing = header.getvalue().encode("utf-8")
+        elif not existing.endswith(b"\n"):
+            existing += b"\n"
+        _replace(target, existing + row.getvalue().encode("utf-8"))
+    return target
+
+
+class _locked:
+    """An exclusive flock on `path`: held against other processes, and against other threads of
+    this one (each opens its own file description)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __enter__(self) -> None:
+        self.handle = open(self.path, "a+b")  # noqa: SIM115 (closed in __exit__)
+        fcntl.flock(self.handle, fcntl.LOCK_EX)
+
+    def __exit__(self, *exc: object) -> None:
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
+
+
+def _replace(target: Path, content: bytes) -> None:
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    with open(temporary, "wb") as f:
+        f.write(content)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(temporary, target)
+    directory = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
 def record_decision(
     data_dir: Path,
     review_id: str,
@@ -92,40 +174,21 @@ def record_decision(
     decided_by: str,
     note: str = "",
     when: dt.datetime | None = None,
-) -> dict[str, str]:
-    """Append one decision to `<data>/decisions/portal.csv`, under an exclusive lock so that two
-    writers never interleave; the next run applies it. Returns the row written."""
+) -> Decision:
+    """Append one decision (the next run applies it) and return it."""
     review_id = review_id.strip().lower()
-    decision = decision.strip().upper()
     if not REVIEW_ID.fullmatch(review_id):
         raise ValueError(f"not a review_id: {review_id!r}")
-    if decision not in DECISIONS:
-        raise ValueError(f"decision must be SAMA or BEDA, got {decision!r}")
     when = when or dt.datetime.now(dt.UTC)
-    row = {
-        "review_id": review_id,
-        "decision": decision,
-        "decided_by": decided_by,
-        "decided_on": when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "note": " ".join(note.split()),
-    }
-    folder = decisions_dir(data_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / PORTAL_FILE
-    with (folder / ".lock").open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            new = not path.exists() or path.stat().st_size == 0
-            with path.open("a", encoding="utf-8", newline="") as f:
-                writer = csv.DictWriter(f, fieldnames=COLUMNS)
-                if new:
-                    writer.writeheader()
-                writer.writerow(row)
-                f.flush()
-                os.fsync(f.fileno())
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-    return row
+    made = Decision(
+        review_id,
+        decision.strip().upper(),
+        decided_by,
+        when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        note,
+    )
+    append(data_dir, made)
+    return made
 
 
 def attach_decisions(con, data_dir: Path) -> Store:

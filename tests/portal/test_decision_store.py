@@ -85,15 +85,15 @@ def test_the_latest_decision_counts_across_files_and_rows(tmp_path: Path) -> Non
     def add(review_id: str, decision: str, on: str, by: str = "sup62") -> None:
         decisions.append(tmp_path, Decision(review_id, decision, by, on, ""))
 
-    add("a", "SAMA", "2026-11-02T09:00:00Z")
-    add("a", "BEDA", "2026-11-02T10:00:00Z")
-    add("b", "BEDA", "2026-11-03T08:00:00Z")
-    add("b", "SAMA", "2026-11-03T08:00:00Z", by="kedua")  # same second: the later row counts
-    add("c", "SAMA", "2026-11-05T08:00:00Z")
+    add("000000000000000a", "SAMA", "2026-11-02T09:00:00Z")
+    add("000000000000000a", "BEDA", "2026-11-02T10:00:00Z")
+    add("000000000000000b", "BEDA", "2026-11-03T08:00:00Z")
+    add("000000000000000b", "SAMA", "2026-11-03T08:00:00Z", by="kedua")  # same second: the later row counts
+    add("000000000000000c", "SAMA", "2026-11-05T08:00:00Z")
     folder = tmp_path / "decisions"
     # A team's file: a date without a time, lower case, one newer and one older than the portal's.
     (folder / "tim.csv").write_text(
-        "review_id,decision,decided_by,decided_on,note\nc,beda,tim,2026-11-04,lama\nd,sama,tim,2026-11-04,\n"
+        "review_id,decision,decided_by,decided_on,note\n000000000000000c,beda,tim,2026-11-04,lama\n000000000000000d,sama,tim,2026-11-04,\n"
         "e,MUNGKIN,tim,2026-11-04,\n"
     )
     (folder / "rusak.csv").write_bytes(b'\xff\xfe\x00 bukan csv "')  # unreadable: left out
@@ -101,10 +101,10 @@ def test_the_latest_decision_counts_across_files_and_rows(tmp_path: Path) -> Non
         r["review_id"]: (r["decision"], r["decided_by"]) for r in decisions.latest(tmp_path).to_pylist()
     }
     assert latest == {
-        "a": ("BEDA", "sup62"),
-        "b": ("SAMA", "kedua"),
-        "c": ("SAMA", "sup62"),
-        "d": ("SAMA", "tim"),
+        "000000000000000a": ("BEDA", "sup62"),
+        "000000000000000b": ("SAMA", "kedua"),
+        "000000000000000c": ("SAMA", "sup62"),
+        "000000000000000d": ("SAMA", "tim"),
     }
 
 
@@ -137,14 +137,14 @@ def test_only_sama_or_beda_is_written(tmp_path: Path) -> None:
 def test_latest_is_read_again_only_when_a_file_changes(tmp_path: Path) -> None:
     import os
 
-    decisions.append(tmp_path, Decision("a", "SAMA", "sup62", "2026-11-02T09:00:00Z"))
+    decisions.append(tmp_path, Decision("000000000000000a", "SAMA", "sup62", "2026-11-02T09:00:00Z"))
     store_file = tmp_path / "decisions" / decisions.PORTAL_FILE
     os.utime(store_file, (1_700_000_000, 1_700_000_000))  # long unchanged
     first = decisions.latest(tmp_path)
     assert decisions.latest(tmp_path) is first  # kept
     team = tmp_path / "decisions" / "tim.csv"
-    team.write_text("review_id,decision,decided_by,decided_on,note\na,BEDA,tim,2026-11-03,\n")
+    team.write_text("review_id,decision,decided_by,decided_on,note\n000000000000000a,BEDA,tim,2026-11-03,\n")
     assert decisions.latest(tmp_path).to_pylist()[0]["decision"] == "BEDA"  # a new file is read
     # A file just written is read afresh each time, whatever its size and time say.
-    team.write_text("review_id,decision,decided_by,decided_on,note\na,SAMA,tim,2026-11-03,\n")
+    team.write_text("review_id,decision,decided_by,decided_on,note\n000000000000000a,SAMA,tim,2026-11-03,\n")
     assert decisions.latest(tmp_path).to_pylist()[0]["decision"] == "SAMA"
