@@ -14,6 +14,8 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.errors import RekonError
+
 ROW_ID = "_row_id"
 DOCS_SITE = "rekon"
 
@@ -134,11 +136,39 @@ class Validator:
         )
 
     def build_docs(self) -> Path | None:
-        """Render the Data Docs site from every result kept so far; return its index page."""
+        """Render the Data Docs site from every result kept so far; return its index page.
+
+        GX logs a page it could not write (a full disk) with its traceback and goes on; here that
+        is an error of the run, raised as one line (RekonError)."""
         if self.docs_dir is None:
             return None
-        self.context.build_data_docs(site_names=[DOCS_SITE])
+        failures = _Failures()
+        builder = logging.getLogger(SITE_BUILDER_LOG)
+        builder.addHandler(failures)
+        builder.propagate = False
+        try:
+            self.context.build_data_docs(site_names=[DOCS_SITE])
+        finally:
+            builder.removeHandler(failures)
+            builder.propagate = True
+        if failures.errors:
+            raise RekonError(f"the Data Docs in {self.docs_dir} could not be written: {failures.errors[-1]}")
         return self.docs_dir / "index.html"
+
+
+SITE_BUILDER_LOG = "great_expectations.render.renderer.site_builder"
+
+
+class _Failures(logging.Handler):
+    """Keeps the last line of each error GX logs (the exception, not its traceback)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.errors: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage().rstrip().rstrip('"').splitlines()
+        self.errors.append(text[-1].strip() if text else "unknown error")
 
 
 def _failures(name: str, result, with_rows: bool) -> tuple[pd.DataFrame, list[dict[str, Any]]]:

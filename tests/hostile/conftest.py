@@ -61,8 +61,17 @@ class Case:
         return self.data / "published" / self.period
 
     def snapshot(self, period: str | None = None) -> dict[str, bytes]:
+        """Every published file by its path; the portal's serving database by the manifest's
+        record of it only (a DuckDB file's bytes differ from one write to the next; the manifest
+        names it by its version, pipeline/publish/serving.py)."""
         folder = self.data / "published" / (period or self.period)
-        return {p.name: p.read_bytes() for p in sorted(folder.iterdir())} if folder.exists() else {}
+        if not folder.exists():
+            return {}
+        return {
+            str(p.relative_to(folder)): p.read_bytes()
+            for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != "serving.duckdb"
+        }
 
     def run(self, *extra: str, period: str | None = None, timeout: float = 600) -> Run:
         return rekon(

@@ -16,15 +16,15 @@ from tests.hostile.conftest import REPO, Case
 _SCRIPT = """
 set -e
 mount -t tmpfs -o size={size} tmpfs "$DATA"
-cp -a "$SRC"/published "$SRC"/restricted "$DATA"/
+cp -a "$SRC"/published "$SRC"/restricted "$SRC"/publications "$DATA"/
 {after_copy}
-cd "$DATA"/published/{period} && sha256sum * > "$OUT"/before
+cd "$DATA"/published/{period} && find . -type f | sort | xargs sha256sum > "$OUT"/before
 set +e
 cd "$REPO"
 PYTHONPATH="$REPO" "$PYTHON" -m pipeline.cli run --period {period} --landing "$LANDING" --data "$DATA" \\
     >"$OUT"/stdout 2>"$OUT"/stderr
 echo $? > "$OUT"/code
-cd "$DATA"/published/{period} && sha256sum * > "$OUT"/after
+cd "$DATA"/published/{period} && find . -type f | sort | xargs sha256sum > "$OUT"/after
 """
 
 
