@@ -155,10 +155,14 @@ def test_modes_whatever_the_umask(data: Path) -> None:
     published, restricted = data / "published" / s.PERIOD, data / "restricted" / s.PERIOD
     for folder in (data / "published", data / "restricted", published, restricted, data / "summaries"):
         assert mode(folder) == 0o750, folder
-    files = list(published.iterdir()) + list((data / "summaries" / s.PERIOD).iterdir())
+    entries = list(published.rglob("*")) + list((data / "summaries" / s.PERIOD).iterdir())
+    files = [path for path in entries if path.is_file()]
     assert len(files) > 10
     for path in files:
         assert mode(path) == 0o640, path
+    for path in entries:
+        if path.is_dir():
+            assert mode(path) == 0o750, path
     full = list(restricted.iterdir())
     assert any(p.name == "workers_full.csv" for p in full)
     for path in full:
