@@ -82,7 +82,7 @@ def _add_karawang(folder: Path, restricted: Path) -> None:
     con.execute(
         f"""create table w as select * from read_parquet({_q(workers)})
             union all select '{PERIOD}', 'PDS_TK', '{KARAWANG_KEY}', '{KARAWANG_NIK_MASKED}',
-                             'Ujang Karawang', 5900000.0, null, null"""
+                             'Ujang Karawang', 5900000.0, null, null, null, null"""
     )
     con.execute(f"copy w to {_q(workers)} (format parquet)")
     con.execute(f"copy w to {_q(folder / 'workers.csv')} (format csv, header true)")
@@ -90,7 +90,7 @@ def _add_karawang(folder: Path, restricted: Path) -> None:
     con.execute(
         f"""create table wf as select * from read_csv({_q(full)}, header = true, all_varchar = true)
             union all select '{PERIOD}', 'PDS_TK', '{KARAWANG_KEY}', '{KARAWANG_NIK}', 'Ujang Karawang',
-                             '5900000.0', null, null"""
+                             '5900000.0', null, null, null, null"""
     )
     con.execute(f"copy wf to {_q(full)} (format csv, header true)")
     coverage = folder / "coverage.parquet"

@@ -67,6 +67,9 @@ def server(
     )
     con.execute(f"copy f to {_q(findings)} (format parquet)")
     con.close()
+    # The publication changed without a new manifest (a publish always writes one): the
+    # portal's serving tables, built for the copied folder's publication, are stale.
+    shutil.rmtree(data / "portal-cache", ignore_errors=True)
     seed_users(db_url)
     app = create_app(make_settings(data, db_url, cookie_secure=False))
     config = uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning")
