@@ -175,11 +175,9 @@ def prepare_session(con, period: str) -> None:
 
 
 # Tables in the file are written in row groups of this many rows, not DuckDB's 122,880: a row group
-# is compressed by one thread, so a worker list of 143 k rows (1 M payroll rows) was compressed
-# almost all by one (0.32 s to 0.24 s at 1 M). Whole builds, interleaved, medians of four processes
-# of six builds: 1 M payroll rows 2.10 s to 1.91 s, then 1.90 s to 1.87 s in a second series; 10 M
-# rows 16.8 s and 15.5 s to 16.1 s and 14.5 s. The file grows a little: 11.8 MB to 17.6 MB at 1 M,
-# 80-90 MB to 90-92 MB at 10 M.
+# is compressed by one thread, and with the default a worker list of 143 k rows (1 M payroll rows)
+# would be compressed almost all by one. Builds are a few per cent faster at 1 M and 10 M for a
+# slightly larger file (bench/HISTORY.md, 2026-11).
 MART_ROW_GROUP = 16_384
 
 
@@ -197,10 +195,9 @@ def connect_building(path: Path, alone: bool = False):
 
 # Models are built side by side on this many cursors, each once the models it reads are built, as
 # dbt builds independent models on its `threads`. At 1 M payroll rows most models are too small to
-# keep both cores busy on their own: whole builds went from 2.23 s to 1.99 s, and from 2.05 s to
-# 1.90 s in a second series (interleaved, medians of processes of six builds). At 10 M, where most
-# models do, the change was within the machine's drift (five pairs of builds: 2.1 s faster to 0.2 s
-# slower), at the same peak memory. Three cursors were no faster than two.
+# keep both cores busy on their own, so two cursors build about a tenth faster; at 10 M, where most
+# models do, they cost nothing, at the same peak memory. Three are no faster than two
+# (bench/HISTORY.md, 2026-11).
 MODEL_CURSORS = 2
 
 

@@ -13,7 +13,7 @@
 -- all the joins.
 -- The setting above keeps the joins' sides as written: DuckDB underestimates the period's payroll
 -- rows (a filter it guesses at a fifth) and builds the NIK match's hash table on those wide rows
--- rather than on the narrow registered workers (10 M payroll rows: 2.28 s to 1.80 s, medians of five).
+-- rather than on the narrow registered workers, a fifth slower at 10 M payroll rows.
 with payroll as not materialized (
     -- read once per kind of employer below: keeping the joined rows for both reads cost more
     -- than reading the file again
