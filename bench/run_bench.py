@@ -41,7 +41,7 @@ summary = run_period(sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]))
 keys = ("timings", "seconds", "findings")
 payroll = [s for s in summary["sources"] if s["source"] == "payroll"]
 rows = {"rows": summary["rows_received"]}
-rows["payroll_rows"] = sum(s["rows_accepted"] + s["rows_quarantined"] for s in payroll)
+rows["payroll_rows"] = sum(s["rows_received"] for s in payroll)
 print(json.dumps({**{k: summary[k] for k in keys}, **rows}))
 """
 

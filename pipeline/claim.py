@@ -107,9 +107,7 @@ def previous_in_progress(
     """Why the period must wait for the month before it, or None. A live owner of the previous
     month's claim is publishing it; `previous_run(period)` names an active DAG run of that month
     that has not claimed it yet (a backfill's earlier run, still queued)."""
-    from pipeline.orchestration.periods import previous
-
-    before = Layout(layout.data, previous(layout.period))
+    before = layout.previous()
     current = read_claim(before)
     if current is not None and not is_stale(current["owner"]):
         return f"waiting for {before.period} to be published first: claimed by {current['owner']}"

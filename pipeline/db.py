@@ -48,9 +48,23 @@ def sql_name(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def sql_text(value: object) -> str:
+    """A value as a quoted SQL string literal."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 def sql_path(path: Path | str) -> str:
     """A file path as a quoted SQL string literal."""
-    return "'" + str(path).replace("'", "''") + "'"
+    return sql_text(path)
+
+
+def copy_to_parquet(con, sql: str, path: Path) -> None:
+    """Write a query's rows to a Parquet file whole or not at all: written beside it, then renamed
+    over it, so that no reader ever finds half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    con.execute(f"copy ({sql}) to {sql_path(tmp)} (format parquet)")
+    tmp.replace(path)
 
 
 def sha256_of(path: Path) -> str:

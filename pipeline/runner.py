@@ -123,6 +123,7 @@ def validate_period(
     storage root, the delivery is staged from it first, as `run_period` does."""
     from pipeline.publish.run import input_accounting
     from pipeline.quality.report import docs_links, load_reports, write_quality_report
+    from pipeline.validate.report import totals
 
     layout = Layout(data, period)
     started = time.perf_counter()
@@ -142,6 +143,7 @@ def validate_period(
     ]
     return {
         "sources": validated,
+        **totals(inputs),
         "failed_expectations": failed,
         "quality_report": str(report),
         "data_docs": str(layout.work / "data_docs"),
@@ -161,10 +163,8 @@ def format_validation(summary: dict[str, Any]) -> str:
             f"  {r['severity'].upper():<8} {r['source']} {r['file'] or '(whole source)'}: {r['check']} "
             f"(observed {observed_text(r['observed_value'])})"
         )
-    received = sum(s["rows_received"] for s in summary["sources"])
-    quarantined = sum(s["rows_quarantined"] for s in summary["sources"])
     lines += [
-        f"Rows received: {received:,}; quarantined: {quarantined:,}",
+        f"Rows received: {summary['rows_received']:,}; quarantined: {summary['rows_quarantined']:,}",
         f"Data quality report: {summary['quality_report']}",
         f"Data Docs (one site per source): {summary['data_docs']}",
     ]

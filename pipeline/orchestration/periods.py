@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Any
+
+from pipeline.layout import Period
 
 PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 
 
 def month_start(period: str) -> datetime:
-    year, month = (int(part) for part in period.split("-"))
-    return datetime(year, month, 1, tzinfo=UTC)
+    """The first moment of the month, in UTC."""
+    return datetime.combine(Period.parse(period).first_day, time(), tzinfo=UTC)
 
 
 def previous(period: str) -> str:
-    year, month = (int(part) for part in period.split("-"))
-    return f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
+    """The month before, written `YYYY-MM`."""
+    return str(Period.parse(period).previous)
 
 
 def of_run(

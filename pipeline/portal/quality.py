@@ -8,26 +8,16 @@ from typing import Any
 
 from pipeline.portal.published import Publications
 from pipeline.portal.queries import duck
+from pipeline.validate.report import totals
 
 
 def by_source(manifest: dict[str, Any]) -> list[dict[str, Any]]:
-    totals: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {
-            "files": 0,
-            "rows_received": 0,
-            "rows_accepted": 0,
-            "rows_quarantined": 0,
-            "files_quarantined": 0,
-        }
-    )
+    """Files and the counts of validation (pipeline/validate/report.py) per source, from the
+    manifest's inputs."""
+    files: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for entry in manifest.get("inputs", []):
-        source = entry.get("source") or str(entry.get("path", "")).split("/")[0]
-        t = totals[source]
-        t["files"] += 1
-        for key in ("rows_received", "rows_accepted", "rows_quarantined"):
-            t[key] += int(entry.get(key) or 0)
-        t["files_quarantined"] += entry.get("status") == "quarantined"
-    return [{"source": s, **t} for s, t in sorted(totals.items())]
+        files[entry.get("source") or str(entry.get("path", "")).split("/")[0]].append(entry)
+    return [{"source": s, "files": len(f), **totals(f)} for s, f in sorted(files.items())]
 
 
 def quarantine_reasons(pubs: Publications, period: str) -> list[dict[str, Any]]:

@@ -28,6 +28,7 @@ from pipeline.publish.serving import write_serving
 from pipeline.publish.workbook import write_workbook
 from pipeline.quality.report import docs_links, write_quality_report
 from pipeline.spreadsheet import copy_csv
+from pipeline.validate.report import totals
 
 log = logging.getLogger(__name__)
 
@@ -253,7 +254,5 @@ def _write(layout: Layout, staging: Path, restricted: Path) -> dict[str, Any]:
         # meant from where it is documented to be
         "data_docs": {s: os.path.normpath(target / link) for s, link in data_docs.items()},
         "findings": counts,
-        "rows_received": sum(i["rows_received"] for i in inputs),
-        "rows_quarantined": sum(i["rows_quarantined"] for i in inputs),
-        "files_quarantined": sum(i["status"] == "quarantined" for i in inputs),
+        **totals(inputs),
     }

@@ -15,18 +15,15 @@ from pipeline.contract import SOURCES
 from pipeline.db import connect
 from pipeline.ingest.run import DELIVERY_REPORT
 from pipeline.layout import Layout
+from pipeline.validate.report import read_report, totals
 
 EXAMPLES_PER_REASON = 3
 TREND_PERIODS = 6
 
 
 def load_reports(layout: Layout) -> dict[str, dict[str, Any]]:
-    reports = {}
-    for source in SOURCES:
-        path = layout.validation_report(source)
-        if path.exists():
-            reports[source] = json.loads(path.read_text())
-    return reports
+    """The validation report of each source validated in the period."""
+    return {source: report for source in SOURCES if (report := read_report(layout, source)) is not None}
 
 
 def _mask_nik(value: str | None) -> str:
@@ -99,9 +96,8 @@ def trend(layout: Layout, current_inputs: list[dict[str, Any]]) -> dict[str, lis
     for source in SOURCES:
         points = []
         for period in chosen:
-            inputs = [i for i in periods[period] if i.get("source") == source]
-            received = sum(i["rows_received"] for i in inputs)
-            quarantined = sum(i["rows_quarantined"] for i in inputs)
+            counts = totals(i for i in periods[period] if i.get("source") == source)
+            received, quarantined = counts["rows_received"], counts["rows_quarantined"]
             points.append((period, quarantined / received if received else None))
         if any(share is not None for _, share in points):
             series[source] = points
@@ -158,12 +154,7 @@ def write_quality_report(
         data_docs=data_docs,
         linkage=linkage,
         linkage_chart=_linkage_chart(histogram or []),
-        totals={
-            "received": sum(i["rows_received"] for i in inputs),
-            "accepted": sum(i["rows_accepted"] for i in inputs),
-            "quarantined": sum(i["rows_quarantined"] for i in inputs),
-            "files_quarantined": sum(i["status"] in ("quarantined", "held_back") for i in inputs),
-        },
+        totals=totals(inputs),
     )
     out.write_text(html, encoding="utf-8")
     return out

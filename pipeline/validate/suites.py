@@ -56,6 +56,11 @@ class SuiteFiles:
         return self._select("source")
 
 
+def named_columns(expectations: list[dict[str, Any]]) -> list[str]:
+    """The columns a list of expectations names, in a stable order."""
+    return sorted({e["kwargs"]["column"] for e in expectations if "column" in e["kwargs"]})
+
+
 def load_suite(source: str, directory: Path = EXPECTATIONS_DIR) -> SuiteFiles:
     slug = source_slug(source)
     suite = json.loads((directory / f"{slug}.json").read_text())
