@@ -28,7 +28,7 @@ import pendulum
 from airflow.sdk import Asset, dag, task
 
 from pipeline.orchestration import settings as run_settings
-from pipeline.orchestration.alerts import RekonAlert
+from pipeline.orchestration.defaults import TAGS, default_args
 
 # The asset dags/rekon_monthly.py updates; the same name and URI make it the same asset.
 PUBLISHED = Asset(name="rekon_published", uri="rekon://published", group="rekon")
@@ -46,16 +46,8 @@ SETTINGS = run_settings.durations()
     # One run at a time: runs of queued publications write and e-mail their periods in order.
     max_active_runs=1,
     dagrun_timeout=SETTINGS["run_timeout"],
-    default_args={
-        "owner": "rekon",
-        "retries": SETTINGS["retries"],
-        "retry_delay": SETTINGS["retry_delay"],
-        "retry_exponential_backoff": 2.0,
-        "max_retry_delay": SETTINGS["max_retry_delay"],
-        "execution_timeout": SETTINGS["task_timeout"],
-        "on_failure_callback": RekonAlert("failed"),
-    },
-    tags=["rekon", "bpjs"],
+    default_args=default_args(SETTINGS),
+    tags=TAGS,
 )
 def rekon_branch_summaries() -> None:
     @task(doc_md="The publications that triggered the run, one per period, oldest first.")

@@ -99,6 +99,7 @@ from dateutil.relativedelta import relativedelta
 
 from pipeline.orchestration import settings as run_settings
 from pipeline.orchestration.alerts import RekonAlert
+from pipeline.orchestration.defaults import TAGS, default_args
 from pipeline.orchestration.periods import PATTERN
 
 # Defaults for a checkout or an image where dags/ sits next to var/ (the repo layout).
@@ -191,17 +192,8 @@ def _scheduled_run_active(period: str) -> str | None:
         interval=SETTINGS["publication_due"],
         callback=AsyncCallback(RekonAlert, kwargs={"kind": "late"}),
     ),
-    default_args={
-        "owner": "rekon",
-        # Transient errors only: a data error fails at once (pipeline/orchestration/failfast.py).
-        "retries": SETTINGS["retries"],
-        "retry_delay": SETTINGS["retry_delay"],
-        "retry_exponential_backoff": 2.0,
-        "max_retry_delay": SETTINGS["max_retry_delay"],
-        "execution_timeout": SETTINGS["task_timeout"],
-        "on_failure_callback": RekonAlert("failed"),
-    },
-    tags=["rekon", "bpjs"],
+    default_args=default_args(SETTINGS),
+    tags=TAGS,
 )
 def rekon_monthly() -> None:
     @task(multiple_outputs=True, doc_md="The run's period, folders and claim name, resolved once.")

@@ -76,6 +76,15 @@ def cmd_linkage_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _delivery_arguments(command: argparse.ArgumentParser, month: str, data: str, storage: str) -> None:
+    """The options naming a delivery and the folders it is read from and worked in: `run` and
+    `validate` take the same ones, each with its own help."""
+    command.add_argument("--period", required=True, help=month)
+    command.add_argument("--landing", required=True, help="landing folder holding <YYYY-MM>/ deliveries")
+    command.add_argument("--data", required=True, help=data)
+    command.add_argument("--storage", metavar="URL", help=storage)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rekon", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log every step in detail")
@@ -85,13 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="reconcile one period and publish its compliance lists")
-    run.add_argument("--period", required=True, help="the month to reconcile, YYYY-MM")
-    run.add_argument("--landing", required=True, help="landing folder holding <YYYY-MM>/ deliveries")
-    run.add_argument("--data", required=True, help="folder for working files and publications")
-    run.add_argument(
-        "--storage",
-        metavar="URL",
-        help="storage root (path or fsspec URL, e.g. s3://bucket/rekon): read the delivery from "
+    _delivery_arguments(
+        run,
+        month="the month to reconcile, YYYY-MM",
+        data="folder for working files and publications",
+        storage="storage root (path or fsspec URL, e.g. s3://bucket/rekon): read the delivery from "
         "URL/landing/<YYYY-MM>/ (staged into --landing) and mirror the publication to "
         "URL/published/<YYYY-MM>/",
     )
@@ -101,13 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
         "validate",
         help="ingest and validate a delivery only: print its data quality summary, publish nothing",
     )
-    validate.add_argument("--period", required=True, help="the month to check, YYYY-MM")
-    validate.add_argument("--landing", required=True, help="landing folder holding <YYYY-MM>/ deliveries")
-    validate.add_argument("--data", required=True, help="folder for working files")
-    validate.add_argument(
-        "--storage",
-        metavar="URL",
-        help="storage root: read the delivery from URL/landing/<YYYY-MM>/ (staged into --landing)",
+    _delivery_arguments(
+        validate,
+        month="the month to check, YYYY-MM",
+        data="folder for working files",
+        storage="storage root: read the delivery from URL/landing/<YYYY-MM>/ (staged into --landing)",
     )
     validate.set_defaults(func=cmd_validate)
 

@@ -105,135 +105,49 @@ def read_published(folder: Path) -> Published:
     )
 
 
+# registry/employers.csv as the agency delivers it. E1: a small retailer, registered by NIB. E2:
+# registered with its old 15-digit NPWP, punctuated. E3: no longer active. E4: the registry knows
+# only its NIB, the payroll only its NPWP, the business permit both. E5: registered; one of its
+# participants is NONAKTIF.
+EMPLOYERS_CSV = """\
+npp,nib,npwp,nama_perusahaan,kode_wilayah,kbli,skala_usaha,program,status
+10000001,1111111111111,,PT Satu Jaya,62.71,47111,KECIL,JKK;JKM;JHT,AKTIF
+10000002,,01.234.567.8-901.000,PT Dua Karya,6271,41011,MENENGAH,JKK JKM JHT JP,AKTIF
+10000003,3333333333333,,PT Tiga Lama,62.01,10101,BESAR,JKK/JKM,NONAKTIF
+10000004,4444444444444,,PT Empat Sekawan,62.71,,,JKK|JKM|JHT|JP,AKTIF
+10000005,5555555555555,,PT Lima,62.01,01111,KECIL,JKK JKM JHT,AKTIF
+"""
+
+
+def participant_row(nik_: str, name: str, born: str, npp: str, wage: str, status: str = "AKTIF") -> dict:
+    """A row of registry/participants.csv."""
+    return dict(nik=nik_, nama=name, tgl_lahir=born, npp=npp, upah=wage, status=status)
+
+
+PAYROLL_HEADER = ("nib", "npwp", "nik", "nama", "tgl_lahir", "gaji", "periode", "lokasi_kerja")
+
+
+def payroll_row(*values: str, periode: str = "", lokasi_kerja: str = "62.71") -> dict:
+    """A row of a payroll file from its first six values (nib, npwp, nik, nama, tgl_lahir, gaji);
+    an empty `periode` is the delivery's period."""
+    return dict(zip(PAYROLL_HEADER, (*values, periode, lokasi_kerja), strict=True))
+
+
 def build_base_delivery(landing: Path, period: str = PERIOD) -> Path:
     root = landing / period
-    write_csv(
-        root / "registry/employers.csv",
-        [
-            # E1: small retailer, registered by NIB
-            dict(
-                npp="10000001",
-                nib="1111111111111",
-                npwp="",
-                nama_perusahaan="PT Satu Jaya",
-                kode_wilayah="62.71",
-                kbli="47111",
-                skala_usaha="KECIL",
-                program="JKK;JKM;JHT",
-                status="AKTIF",
-            ),
-            # E2: registered with its old 15-digit NPWP, punctuated
-            dict(
-                npp="10000002",
-                nib="",
-                npwp="01.234.567.8-901.000",
-                nama_perusahaan="PT Dua Karya",
-                kode_wilayah="6271",
-                kbli="41011",
-                skala_usaha="MENENGAH",
-                program="JKK JKM JHT JP",
-                status="AKTIF",
-            ),
-            # E3: no longer active
-            dict(
-                npp="10000003",
-                nib="3333333333333",
-                npwp="",
-                nama_perusahaan="PT Tiga Lama",
-                kode_wilayah="62.01",
-                kbli="10101",
-                skala_usaha="BESAR",
-                program="JKK/JKM",
-                status="NONAKTIF",
-            ),
-            # E4: registry knows only its NIB; payroll knows only its NPWP; the permit has both
-            dict(
-                npp="10000004",
-                nib="4444444444444",
-                npwp="",
-                nama_perusahaan="PT Empat Sekawan",
-                kode_wilayah="62.71",
-                kbli="",
-                skala_usaha="",
-                program="JKK|JKM|JHT|JP",
-                status="AKTIF",
-            ),
-            # E5: registered; one of its participants is NONAKTIF
-            dict(
-                npp="10000005",
-                nib="5555555555555",
-                npwp="",
-                nama_perusahaan="PT Lima",
-                kode_wilayah="62.01",
-                kbli="01111",
-                skala_usaha="KECIL",
-                program="JKK JKM JHT",
-                status="AKTIF",
-            ),
-        ],
-    )
+    (root / "registry").mkdir(parents=True, exist_ok=True)
+    (root / "registry/employers.csv").write_bytes(EMPLOYERS_CSV.replace("\n", "\r\n").encode())
     participant_rows = [
-        dict(
-            nik=W1,
-            nama="Budi Santoso",
-            tgl_lahir="1990-01-01",
-            npp="10000001",
-            upah="4.000.000",
-            status="AKTIF",
-        ),
-        dict(
-            nik=W2_REGISTRY,
-            nama="Siti Aminah",
-            tgl_lahir="03/02/1991",
-            npp="10000001",
-            upah="Rp 3.600.000",
-            status="AKTIF",
-        ),
-        dict(
-            nik=W3_REGISTRY,
-            nama="Agus Salim",
-            tgl_lahir="1980-01-01",
-            npp="10000001",
-            upah="3800000",
-            status="AKTIF",
-        ),
-        dict(
-            nik=W4,
-            nama="Dewi Lestari",
-            tgl_lahir="1985-04-04",
-            npp="10000002",
-            upah="5000000",
-            status="AKTIF",
-        ),
+        participant_row(W1, "Budi Santoso", "1990-01-01", "10000001", "4.000.000"),
+        participant_row(W2_REGISTRY, "Siti Aminah", "03/02/1991", "10000001", "Rp 3.600.000"),
+        participant_row(W3_REGISTRY, "Agus Salim", "1980-01-01", "10000001", "3800000"),
+        participant_row(W4, "Dewi Lestari", "1985-04-04", "10000002", "5000000"),
         # under-reported: 5.6 M of a 6 M payroll wage is 93.3 % (PDS_UPAH)
-        dict(
-            nik=W5,
-            nama="Eko Prasetyo",
-            tgl_lahir="1985-05-05",
-            npp="10000002",
-            upah="5.600.000,00",
-            status="AKTIF",
-        ),
+        participant_row(W5, "Eko Prasetyo", "1985-05-05", "10000002", "5.600.000,00"),
         # exactly 95 % of the payroll wage: not under-reported
-        dict(
-            nik=W7, nama="Gita Putri", tgl_lahir="1987-07-07", npp="10000004", upah="4275000", status="AKTIF"
-        ),
-        dict(
-            nik=W12,
-            nama="Kartika Sari",
-            tgl_lahir="1992-12-12",
-            npp="10000005",
-            upah="4000000",
-            status="AKTIF",
-        ),
-        dict(
-            nik=W9,
-            nama="Indra Wijaya",
-            tgl_lahir="1989-09-09",
-            npp="10000005",
-            upah="3900000",
-            status="NONAKTIF",
-        ),
+        participant_row(W7, "Gita Putri", "1987-07-07", "10000004", "4275000"),
+        participant_row(W12, "Kartika Sari", "1992-12-12", "10000005", "4000000"),
+        participant_row(W9, "Indra Wijaya", "1989-09-09", "10000005", "3900000", status="NONAKTIF"),
     ]
     # Semicolon-separated, UTF-8 with a byte order mark, every field quoted.
     write_csv(
@@ -244,18 +158,7 @@ def build_base_delivery(landing: Path, period: str = PERIOD) -> Path:
         quote_all=True,
     )
 
-    def pay(nib: str, npwp: str, nik_: str, name: str, born: str, wage: str, **extra: str) -> dict:
-        return dict(
-            nib=nib,
-            npwp=npwp,
-            nik=nik_,
-            nama=name,
-            tgl_lahir=born,
-            gaji=wage,
-            periode=extra.get("periode", ""),
-            lokasi_kerja=extra.get("lokasi_kerja", "62.71"),
-        )
-
+    pay = payroll_row
     write_csv(
         root / "payroll/a_payroll.csv",
         [
@@ -377,18 +280,7 @@ def add_undecided_pair(root: Path) -> None:
     """Plant Hendra: a payroll worker the linkage model can neither clear nor list (review.csv)."""
     write_csv(
         root / "payroll/e_payroll.csv",
-        [
-            dict(
-                nib=E1,
-                npwp="",
-                nik=HENDRA_PAYROLL,
-                nama="Hendra",
-                tgl_lahir="1979-09-09",
-                gaji="4200000",
-                periode="",
-                lokasi_kerja="62.71",
-            )
-        ],
+        [payroll_row(E1, "", HENDRA_PAYROLL, "Hendra", "1979-09-09", "4200000")],
     )
     participants = root / "registry/participants.csv"
     row = f'"{HENDRA_REGISTRY}";"Hendra Wijaya";"1979-09-09";"10000001";"4200000";"AKTIF"\r\n'

@@ -42,21 +42,7 @@ from pipeline.demo.sinks import (
     write_not_a_spreadsheet,
     write_truncated_parquet,
 )
-
-MONTHS_ID = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
+from pipeline.portal.text import MONTHS
 
 EMPLOYERS = "registry/employers.csv"
 PARTICIPANTS = "registry/participants.parquet"
@@ -183,7 +169,7 @@ class PeriodLanding:
 
 
 def _open_sinks(base: Path, period: str, previous: str) -> dict[str, Sink]:
-    month = MONTHS_ID[int(period[5:7]) - 1]
+    month = MONTHS[int(period[5:7]) - 1]
     sinks: dict[str, Sink] = {
         EMPLOYERS: CsvSink(
             base / EMPLOYERS, EMPLOYER_HEADERS, sep=";", quoting=csv.QUOTE_ALL, encoding="utf-8-sig"

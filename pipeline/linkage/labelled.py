@@ -183,6 +183,17 @@ def _typed_birth(rng: np.random.Generator, birth: dt.date, errors: list[str]) ->
     return birth
 
 
+def _participant(component: int, p: dict) -> dict:
+    """Person `p` as a registry participant of employer `component`."""
+    return {
+        "component": component,
+        "nik": p["nik"],
+        "full_name": p["name"],
+        "birth_date": p["birth"],
+        "person": p["id"],
+    }
+
+
 def generate(seed: int, employers: int = 400, mean_workers: int = 30) -> Labelled:
     """Payroll and registry records of `employers` registered employers."""
     rng = np.random.default_rng(seed)
@@ -211,15 +222,7 @@ def generate(seed: int, employers: int = 400, mean_workers: int = 30) -> Labelle
                     p, is_twin = twin, True
             if not unregistered:
                 registered.append(p)
-                participants.append(
-                    {
-                        "component": component,
-                        "nik": p["nik"],
-                        "full_name": p["name"],
-                        "birth_date": p["birth"],
-                        "person": p["id"],
-                    }
-                )
+                participants.append(_participant(component, p))
             errors: list[str] = []
             payroll.append(
                 {
@@ -236,15 +239,7 @@ def generate(seed: int, employers: int = 400, mean_workers: int = 30) -> Labelle
         for _ in range(int(rng.binomial(size, DEPARTED))):
             p = _person(rng, str(rng.choice(regions)))
             p["id"] = person = person + 1
-            participants.append(
-                {
-                    "component": component,
-                    "nik": p["nik"],
-                    "full_name": p["name"],
-                    "birth_date": p["birth"],
-                    "person": p["id"],
-                }
-            )
+            participants.append(_participant(component, p))
     # one row per employer and NIK, as validation and int_registered_workers leave them
     pay = pd.DataFrame(payroll).drop_duplicates(["component", "nik"], ignore_index=True)
     part = pd.DataFrame(participants).drop_duplicates(["component", "nik"], ignore_index=True)

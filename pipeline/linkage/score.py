@@ -11,10 +11,13 @@ import json
 import logging
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
+
+if TYPE_CHECKING:
+    from splink import Linker
 
 MODEL_FILE = Path(__file__).with_name("model.json")
 
@@ -97,19 +100,27 @@ def splink_session() -> duckdb.DuckDBPyConnection:
     return con
 
 
+def linker_on(
+    con: duckdb.DuckDBPyConnection, workers: pa.Table, participants: pa.Table, settings: dict[str, Any]
+) -> Linker:
+    """A Splink linker of payroll workers (left) against registry participants (right) on `con`
+    (a splink_session), quiet but for warnings."""
+    from splink import DuckDBAPI, Linker
+
+    logging.getLogger("splink").setLevel(logging.WARNING)
+    db_api = DuckDBAPI(con)
+    left = db_api.register(workers, dataset_display_name="payroll", table_name="payroll")
+    right = db_api.register(participants, dataset_display_name="registry", table_name="registry")
+    return Linker([left, right], settings, log_level=logging.WARNING)
+
+
 def score(workers: pa.Table, participants: pa.Table, settings: dict[str, Any]) -> pa.Table:
     """Every blocked pair of a payroll worker and a participant of its employer, scored:
     component, worker_id, candidate_nik, match_weight, match_probability, and a `<comparison>`
     label column per comparison. `workers` and `participants` carry FEATURES' columns."""
-    from splink import DuckDBAPI, Linker
-
-    logging.getLogger("splink").setLevel(logging.WARNING)
     con = splink_session()
     try:
-        db_api = DuckDBAPI(con)
-        left = db_api.register(workers, dataset_display_name="payroll", table_name="payroll")
-        right = db_api.register(participants, dataset_display_name="registry", table_name="registry")
-        linker = Linker([left, right], settings, log_level=logging.WARNING)
+        linker = linker_on(con, workers, participants, settings)
         predicted = linker.inference.predict(warning_mode="never")
         labels = level_labels(settings)
         named = ",\n".join(

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import math
 import tempfile
 from pathlib import Path
@@ -28,7 +27,15 @@ import pandas as pd
 from pipeline.linkage import harness, score
 from pipeline.linkage.comparisons import settings
 from pipeline.linkage.labelled import RATES, generate
-from pipeline.linkage.score import FEATURES, MODEL_FILE, PARTICIPANTS, WORKERS, load_model, splink_session
+from pipeline.linkage.score import (
+    FEATURES,
+    MODEL_FILE,
+    PARTICIPANTS,
+    WORKERS,
+    linker_on,
+    load_model,
+    splink_session,
+)
 
 SEED = 20_261_207
 EMPLOYERS = 600
@@ -53,8 +60,6 @@ FIXED_M = {
 
 def fit(seed: int = SEED, employers: int = EMPLOYERS) -> dict[str, Any]:
     """Splink settings with trained m and u."""
-    from splink import DuckDBAPI, Linker
-
     data = generate(seed, employers)
     con = harness.session(data.payroll, data.participants)
     try:
@@ -77,13 +82,9 @@ def fit(seed: int = SEED, employers: int = EMPLOYERS) -> dict[str, Any]:
     per_employer = pd.Series(workers["component"].to_pylist()).value_counts()
     candidates = pd.Series(participants["component"].to_pylist()).value_counts()
     prior = true_pairs / float((per_employer * candidates.reindex(per_employer.index, fill_value=0)).sum())
-    logging.getLogger("splink").setLevel(logging.WARNING)
     splink_con = splink_session()
     try:
-        db_api = DuckDBAPI(splink_con)
-        left = db_api.register(workers, dataset_display_name="payroll", table_name="payroll")
-        right = db_api.register(participants, dataset_display_name="registry", table_name="registry")
-        linker = Linker([left, right], settings(prior), log_level=logging.WARNING)
+        linker = linker_on(splink_con, workers, participants, settings(prior))
         linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=seed)
         linker.training.estimate_m_from_label_column("person")
         trained = linker.misc.save_model_to_json()

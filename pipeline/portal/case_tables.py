@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Date, DateTime, Index, Integer, String, Table, Text, UniqueConstraint
 
-from pipeline.portal.db import metadata
+from pipeline.portal.db import case_record, finding_key, metadata
 
 cases = Table(
     "portal_cases",
     metadata,
-    Column("employer_key", String(32), primary_key=True),
-    Column("category", String(16), primary_key=True),
+    *finding_key(primary_key=True),
     # Copied from the publication when the case is opened, so that "my cases" reads no Parquet.
     Column("employer_name", String(300), nullable=False, default=""),
     Column("regency_code", String(8), nullable=True),
@@ -31,9 +30,7 @@ cases = Table(
 letters = Table(
     "portal_letters",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("employer_key", String(32), nullable=False),
-    Column("category", String(16), nullable=False),
+    *case_record(),
     Column("kind", String(8), nullable=False),
     Column("branch_code", String(20), nullable=False),
     Column("year", Integer, nullable=False),

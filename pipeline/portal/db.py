@@ -28,6 +28,30 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+
+def finding_key(primary_key: bool = False) -> list[Column]:
+    """The employer and category a finding's follow-up, case and letters belong to; fresh columns
+    for each table (a Column belongs to one table)."""
+    key = {"primary_key": True} if primary_key else {"nullable": False}
+    return [Column("employer_key", String(32), **key), Column("category", String(16), **key)]
+
+
+def case_record() -> list[Column]:
+    """The first columns of a record in a case's history (a follow-up event, a letter): its own
+    serial id and the case it belongs to."""
+    return [Column("id", Integer, primary_key=True, autoincrement=True), *finding_key()]
+
+
+def stage_columns() -> list[Column]:
+    """A follow-up stage as the officer records it: in the event log and as the current stage."""
+    return [
+        Column("stage", String(24), nullable=False),
+        Column("stage_date", Date, nullable=False),
+        Column("officer", String(100), nullable=False),
+        Column("note", Text, nullable=False, default=""),
+    ]
+
+
 users = Table(
     "portal_users",
     metadata,
@@ -57,13 +81,8 @@ sessions = Table(
 followup_events = Table(
     "portal_followup_events",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("employer_key", String(32), nullable=False),
-    Column("category", String(16), nullable=False),
-    Column("stage", String(24), nullable=False),
-    Column("stage_date", Date, nullable=False),
-    Column("officer", String(100), nullable=False),
-    Column("note", Text, nullable=False, default=""),
+    *case_record(),
+    *stage_columns(),
     Column("period", String(7), nullable=False),
     # The employer's regency in the period the note was written: the note is its branch's.
     Column("regency_code", String(8), nullable=True),
@@ -77,12 +96,8 @@ followup_events = Table(
 followup_current = Table(
     "portal_followup_current",
     metadata,
-    Column("employer_key", String(32), primary_key=True),
-    Column("category", String(16), primary_key=True),
-    Column("stage", String(24), nullable=False),
-    Column("stage_date", Date, nullable=False),
-    Column("officer", String(100), nullable=False),
-    Column("note", Text, nullable=False, default=""),
+    *finding_key(primary_key=True),
+    *stage_columns(),
     Column("regency_code", String(8), nullable=True),
     Column("event_id", Integer, nullable=False),
 )

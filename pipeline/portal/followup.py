@@ -66,38 +66,29 @@ def current_stage(engine: Engine, employer_key: str, category: str) -> str:
 
 
 def record(engine: Engine, change: Change, recorded_by: str) -> None:
+    """Add the change to the event log and make it the current stage."""
     fc = db.followup_current
+    # What the event and the current stage both hold (db.stage_columns, and the employer's regency).
+    stage = {
+        "employer_key": change.employer_key,
+        "category": change.category,
+        "stage": change.stage,
+        "stage_date": change.stage_date,
+        "officer": change.officer.strip(),
+        "note": change.note.strip(),
+        "regency_code": change.regency_code,
+    }
     with db.write(engine) as con:
         event_id = con.execute(
             insert(db.followup_events).values(
-                employer_key=change.employer_key,
-                category=change.category,
-                stage=change.stage,
-                stage_date=change.stage_date,
-                officer=change.officer.strip(),
-                note=change.note.strip(),
-                period=change.period,
-                regency_code=change.regency_code,
-                recorded_by=recorded_by,
-                recorded_at=db.utcnow(),
+                **stage, period=change.period, recorded_by=recorded_by, recorded_at=db.utcnow()
             )
         ).inserted_primary_key[0]
         # Delete + insert in one transaction: an upsert that reads the same on SQLite and Postgres.
         con.execute(
             delete(fc).where(fc.c.employer_key == change.employer_key, fc.c.category == change.category)
         )
-        con.execute(
-            insert(fc).values(
-                employer_key=change.employer_key,
-                category=change.category,
-                stage=change.stage,
-                stage_date=change.stage_date,
-                officer=change.officer.strip(),
-                note=change.note.strip(),
-                regency_code=change.regency_code,
-                event_id=event_id,
-            )
-        )
+        con.execute(insert(fc).values(**stage, event_id=event_id))
 
 
 def history(engine: Engine, employer_key: str, categories: list[str], scope: Scope) -> list[dict]:

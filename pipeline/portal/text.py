@@ -1,8 +1,24 @@
-"""Numbers and dates as an Indonesian reader expects them on pages and in the referral PDF."""
+"""Numbers, dates and month names as an Indonesian reader expects them on pages, in letters and
+in the referral PDF."""
 
 from __future__ import annotations
 
 from typing import Any
+
+MONTHS = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
 
 
 def number(value: Any, decimals: int = 0) -> str:

@@ -94,30 +94,24 @@ def list_users(engine: Engine) -> list[User]:
         return [_row_to_user(r) for r in con.execute(select(db.users).order_by(db.users.c.username))]
 
 
-def set_active(engine: Engine, username: str, active: bool) -> None:
+def _change(engine: Engine, username: str, end_sessions: bool, **values: object) -> None:
+    """Change a user's row (ValueError when there is no such user); `end_sessions` logs them out
+    everywhere in the same transaction."""
     with db.write(engine) as con:
         result = con.execute(
-            update(db.users)
-            .where(db.users.c.username == username)
-            .values(active=active, updated_at=db.utcnow())
+            update(db.users).where(db.users.c.username == username).values(**values, updated_at=db.utcnow())
         )
         if result.rowcount == 0:
             raise ValueError(f"no user {username!r}")
-        if not active:
-            # A disabled account must lose its open sessions at once, not when they expire.
+        if end_sessions:
             user_id = select(db.users.c.id).where(db.users.c.username == username).scalar_subquery()
             con.execute(db.sessions.delete().where(db.sessions.c.user_id == user_id))
 
 
+def set_active(engine: Engine, username: str, active: bool) -> None:
+    # A disabled account must lose its open sessions at once, not when they expire.
+    _change(engine, username, end_sessions=not active, active=active)
+
+
 def set_password(engine: Engine, username: str, password: str) -> None:
-    password_hash = hash_password(password)
-    with db.write(engine) as con:
-        result = con.execute(
-            update(db.users)
-            .where(db.users.c.username == username)
-            .values(password_hash=password_hash, updated_at=db.utcnow())
-        )
-        if result.rowcount == 0:
-            raise ValueError(f"no user {username!r}")
-        user_id = select(db.users.c.id).where(db.users.c.username == username).scalar_subquery()
-        con.execute(db.sessions.delete().where(db.sessions.c.user_id == user_id))
+    _change(engine, username, end_sessions=True, password_hash=hash_password(password))

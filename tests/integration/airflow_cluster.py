@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import socketserver
@@ -42,6 +43,11 @@ def _reachable(address: tuple[str, int]) -> bool:
             return True
     except OSError:
         return False
+
+
+def postgres_reachable() -> bool:
+    """Whether this machine's PostgreSQL (the clusters' metadata databases) answers."""
+    return _reachable((PG["host"], PG["port"]))
 
 
 def _free_port() -> int:
@@ -369,3 +375,17 @@ def print_timings(cluster: Cluster, dag_id: str) -> None:
             f"  {task_id}[{label or map_index}] queued {clock(queued)} started {clock(started_at)} "
             f"took {duration or 0:.1f} s"
         )
+
+
+# What a delivery must hold: the registry and payroll, no optional source (fewer tasks per run).
+REQUIRED = ("registry/employers", "registry/participants", "payroll")
+
+
+def copy_required_delivery(landing: Path, target: Path, period: str) -> None:
+    """Copy `period`'s registry and payroll from one landing folder to another, marked ready."""
+    for part in REQUIRED:
+        for path in (landing / period).glob(part + "*"):
+            copy = target / period / path.relative_to(landing / period)
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            (shutil.copytree if path.is_dir() else shutil.copy2)(path, copy)
+    (target / period / "_READY").touch()

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -41,6 +40,7 @@ from tests.integration.airflow_cluster import (
     _reachable,
     assert_same_publication,
     clusters,
+    copy_required_delivery,
     print_timings,
 )
 
@@ -171,14 +171,8 @@ def test_local_executor_run_and_clear(cluster_factory: Any, landing: Path, tmp_p
     from pipeline.runner import run_period
 
     period = PERIODS[-1]
-    # Only what a delivery must hold: the registry and payroll, no optional source.
     small = tmp_path / "landing"
-    for part in ("registry/employers", "registry/participants", "payroll"):
-        for path in (landing / period).glob(part + "*"):
-            target = small / period / path.relative_to(landing / period)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            (shutil.copytree if path.is_dir() else shutil.copy2)(path, target)
-    (small / period / "_READY").touch()
+    copy_required_delivery(landing, small, period)
     run_period(period, small, tmp_path / "cli")
 
     data = tmp_path / "data"

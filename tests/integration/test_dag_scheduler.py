@@ -31,12 +31,12 @@ from typing import Any
 import pytest
 
 from tests.integration.airflow_cluster import (
-    PG,
     Cluster,
     SmtpSink,
-    _reachable,
     assert_same_publication,
     clusters,
+    copy_required_delivery,
+    postgres_reachable,
 )
 
 pytestmark = pytest.mark.real_scheduler
@@ -59,15 +59,9 @@ def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     full = tmp_path_factory.mktemp("generated")
     generate(full, employers=200, seed=20263, period=PERIODS[-1], periods=len(PERIODS) + 1)
-    # What a delivery must hold, the registry and payroll: fewer tasks per run on a shared machine.
     out = tmp_path_factory.mktemp("landing")
     for period in (BAD, *PERIODS):
-        for part in ("registry/employers", "registry/participants", "payroll"):
-            for path in (full / period).glob(part + "*"):
-                target = out / period / path.relative_to(full / period)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                (shutil.copytree if path.is_dir() else shutil.copy2)(path, target)
-        (out / period / "_READY").touch()
+        copy_required_delivery(full, out, period)
     return out
 
 
@@ -107,7 +101,7 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def cluster(
     landing: Path, data: Path, smtp: SmtpSink, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Cluster]:
-    if not _reachable((PG["host"], PG["port"])):
+    if not postgres_reachable():
         pytest.fail("PostgreSQL is not running on 127.0.0.1:5432 (.ci/run starts it)")
     connection = {
         "conn_type": "smtp",

@@ -21,8 +21,7 @@ import pytest
 
 from pipeline.portal import decisions
 from tests import scenario as s
-from tests.portal.conftest import PASSWORD
-from tests.portal.test_browser import browser, server  # noqa: F401 (fixtures, on this module's data)
+from tests.portal.conftest import browser, log_in_page, server  # noqa: F401 (fixtures, on this module's data)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -75,11 +74,7 @@ def test_a_decision_taken_in_the_browser_holds_in_the_next_run(
 
     page = browser.new_context(locale="id-ID").new_page()
     page.set_default_timeout(15_000)
-    page.goto(f"{server}/login")
-    page.fill("input[name=username]", "sup62")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{server}/periods")
+    log_in_page(page, server, "sup62")
     page.goto(f"{server}/periods/{s.PERIOD}/tinjauan?cari={pair['review_id']}")
     card = page.locator(f"#r-{pair['review_id']}")
     assert pair["nik_masked"] in card.text_content()

@@ -129,18 +129,7 @@ def test_a_worker_counts_once_however_often_the_sources_name_them(tmp_path: Path
     root = s.build_base_delivery(landing)
     s.write_csv(
         root / "payroll/e_payroll.csv",
-        [
-            dict(
-                nib="4444444444444",
-                npwp="",
-                nik=s.W8,
-                nama="Hadi Susanto",
-                tgl_lahir="1988-08-08",
-                gaji="9000000",
-                periode="",
-                lokasi_kerja="62.71",
-            )
-        ],
+        [s.payroll_row("4444444444444", "", s.W8, "Hadi Susanto", "1988-08-08", "9000000")],
     )
     employers = root / "registry/employers.csv"
     employers.write_bytes(

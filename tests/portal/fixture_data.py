@@ -2,11 +2,13 @@
 32.15) added to it, and a copy as 2026-09 for the history across periods.
 
 The region-62 tables in data/ are what `rekon run` published for tests/scenario.py's delivery
-(kept as CSV text, typed here): the portal's tests then need neither a pipeline run (slow, and
+(kept as CSV text, typed here; quality.html is written by the pipeline's own report writer, so it
+follows the report as it is now): the portal's tests then need neither a pipeline run (slow, and
 being changed by others) nor GX, and test_fixture_matches_the_publisher guards against drift."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -132,6 +134,16 @@ def _typed_parquet(con: duckdb.DuckDBPyConnection, name: str, target: Path) -> N
     )
 
 
+def _quality_report(data: Path, published: Path) -> None:
+    """The pipeline's quality.html for the fixture, written by the pipeline's own report writer from
+    the manifest's inputs and the payroll validation report (no quarantine files, no Data Docs)."""
+    from pipeline.layout import Layout
+    from pipeline.quality.report import write_quality_report
+
+    inputs = json.loads((published / "manifest.json").read_text())["inputs"]
+    write_quality_report(Layout(data, PERIOD), published / "quality.html", inputs, data_docs={})
+
+
 def build(root: Path) -> Path:
     """Lay out a data folder as `rekon run` leaves it, add the second region; returns the folder."""
     data = root / "data"
@@ -147,9 +159,9 @@ def build(root: Path) -> Path:
         _typed_parquet(con, f"silver__{name}", work / "silver" / f"{name}.parquet")
     con.close()
     shutil.copy(DATA / "manifest.json", published)
-    shutil.copy(DATA / "quality.html", published)
     shutil.copy(DATA / "workers_full.csv", restricted)
     shutil.copy(DATA / "validation__payroll.json", work / "validation" / "payroll.json")
+    _quality_report(data, published)
     _add_karawang(published, restricted)
     _copy_as_period(data, PERIOD, EARLIER)
     return data

@@ -5,67 +5,10 @@ Screenshots go to a temporary folder, or to REKON_SCREENSHOTS to keep them."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-import uvicorn
-
-from pipeline.portal.app import create_app
-from tests.portal.conftest import PASSWORD, make_settings, seed_users
+from tests.portal.conftest import PASSWORD, log_in_page
 from tests.portal.fixture_data import KEY_62, PERIOD
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(portal_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The portal under uvicorn on loopback, in a thread, for the module."""
-    db_url = f"sqlite:///{tmp_path_factory.mktemp('browserdb') / 'portal.db'}"
-    seed_users(db_url)
-    # Chromium keeps Secure cookies on http://127.0.0.1 (a trustworthy origin), so the production
-    # cookie settings are tested as they are.
-    app = create_app(make_settings(portal_data, db_url, page_size=5))
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", server_header=False)
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not uv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    uv.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 def test_supervisor_walks_through_the_portal(
@@ -145,11 +88,7 @@ def test_supervisor_walks_through_the_portal(
 def test_analis_is_shown_a_plain_404_for_another_region(server: str, browser, screenshot_dir: Path) -> None:  # noqa: ANN001
     context = browser.new_context()
     page = context.new_page()
-    page.goto(f"{server}/login")
-    page.fill("input[name=username]", "ana62")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{server}/periods")
+    log_in_page(page, server, "ana62")
     response = page.goto(f"{server}/periods/{PERIOD}/employers/3215000000001")
     assert response.status == 404 and "Halaman tidak ditemukan." in page.content()
     page.screenshot(path=str(screenshot_dir / "07_404.png"))

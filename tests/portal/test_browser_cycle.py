@@ -14,20 +14,16 @@ from __future__ import annotations
 import datetime as dt
 import io
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from docx import Document
 
 from pipeline.portal.app import create_app
-from tests.portal.conftest import PASSWORD, make_settings, seed_users
+from tests.portal.conftest import log_in_page, make_settings, seed_users, served
 from tests.portal.cycle_data import publish_next_period
 from tests.portal.fixture_data import KEY_62, PERIOD
-from tests.portal.test_browser import CHROMIUM, CHROMIUM_ARGS, _free_port
 
 VIEWPORTS = {"desktop": {"width": 1280, "height": 860}, "ponsel": {"width": 375, "height": 760}}
 
@@ -40,28 +36,8 @@ def portal(portal_data: Path, tmp_path: Path) -> Iterator[tuple[str, object, Pat
     db_url = f"sqlite:///{tmp_path / 'portal.db'}"
     seed_users(db_url)
     app = create_app(make_settings(data, db_url, page_size=5))
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", server_header=False)
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not uv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", app.state.portal.clock, data
-    uv.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
+    with served(app) as url:
+        yield url, app.state.portal.clock, data
 
 
 def _login(browser, server: str, username: str, viewport: dict):  # noqa: ANN001, ANN202
@@ -70,11 +46,7 @@ def _login(browser, server: str, username: str, viewport: dict):  # noqa: ANN001
     )
     context.set_default_timeout(15_000)
     page = context.new_page()
-    page.goto(f"{server}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{server}/periods")
+    log_in_page(page, server, username)
     return context, page
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -21,15 +20,9 @@ from sqlalchemy import select
 
 from pipeline.portal import db
 from pipeline.portal.config import default_db_url
-from tests.portal.conftest import PASSWORD, seed_users
+from tests.portal.conftest import PASSWORD, free_port, seed_users
 
 SERVE = "import sys; from pipeline.cli import main; sys.exit(main(sys.argv[1:]))"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -41,7 +34,7 @@ def serve(tmp_path: Path) -> Iterator:
         data = tmp_path / f"data{len(started)}"
         data.mkdir()
         seed_users(default_db_url(data))
-        port = _free_port()
+        port = free_port()
         env = {
             **os.environ,
             "PYTHONPATH": os.pathsep.join(sys.path),

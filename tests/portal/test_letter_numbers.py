@@ -5,20 +5,17 @@ SQLite); the same letter asked for twice at once is issued once."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from threading import Barrier
-from urllib.parse import quote
 
 import pytest
-from sqlalchemy import create_engine, text
 
 import pipeline.portal.case_tables  # noqa: F401 (registers the tables)
 from pipeline.portal.db import connect
 from pipeline.portal.letters import numbering
-from tests.portal.test_postgres import SERVER
+from tests.portal.conftest import postgres_schema
 
 DAY = dt.date(2026, 12, 10)
 
@@ -28,16 +25,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'portal.db'}"
         return
-    schema = f"followup_letters_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(SERVER)
-    with admin.begin() as con:
-        con.execute(text(f'create schema "{schema}"'))
-    try:
-        yield f"{SERVER}?options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with admin.begin() as con:
-            con.execute(text(f'drop schema "{schema}" cascade'))
-        admin.dispose()
+    with postgres_schema("followup_letters") as url:
+        yield url
 
 
 def _issue_all(

@@ -7,25 +7,19 @@ from __future__ import annotations
 import re
 import shutil
 import threading
-import time
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import quote
 
 import duckdb
 import httpx
 import pytest
-import uvicorn
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 from pipeline.portal.app import create_app
 from pipeline.portal.case_tables import letters
-from tests.portal.conftest import PASSWORD, make_settings, seed_users
+from tests.portal.conftest import PASSWORD, make_settings, postgres_schema, seed_users, served
 from tests.portal.fixture_data import KEY_62, PERIOD, _q
-from tests.portal.test_browser import _free_port
-from tests.portal.test_postgres import SERVER
 
 KEYS = [f"77000000000{i:02d}" for i in range(20)]
 
@@ -35,16 +29,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('requestsdb') / 'portal.db'}"
         return
-    schema = f"followup_requests_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(SERVER)
-    with admin.begin() as con:
-        con.execute(text(f'create schema "{schema}"'))
-    try:
-        yield f"{SERVER}?options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with admin.begin() as con:
-            con.execute(text(f'drop schema "{schema}" cascade'))
-        admin.dispose()
+    with postgres_schema("followup_requests") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -72,17 +58,8 @@ def server(
     shutil.rmtree(data / "portal-cache", ignore_errors=True)
     seed_users(db_url)
     app = create_app(make_settings(data, db_url, cookie_secure=False))
-    config = uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not uv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{config.port}", app
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as url:
+        yield url, app
     app.state.portal.engine.dispose()
 
 

@@ -5,10 +5,7 @@ point elsewhere) in a schema of its own, dropped afterwards; it starts nothing a
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
-from urllib.parse import quote
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -17,24 +14,14 @@ from pipeline.portal import audit, followup
 from pipeline.portal.app import create_app
 from pipeline.portal.db import connect
 from pipeline.portal.scope import Scope
-from tests.portal.conftest import client_for, csrf_of, login, make_settings, seed_users
+from tests.portal.conftest import client_for, csrf_of, login, make_settings, postgres_schema, seed_users
 from tests.portal.fixture_data import KEY_62, PERIOD
-
-SERVER = os.environ.get("REKON_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 @pytest.fixture(scope="module")
 def pg_url() -> Iterator[str]:
-    schema = f"rekon_portal_test_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(SERVER)
-    with admin.begin() as con:
-        con.execute(text(f'create schema "{schema}"'))
-    try:
-        yield f"{SERVER}?options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with admin.begin() as con:
-            con.execute(text(f'drop schema "{schema}" cascade'))
-        admin.dispose()
+    with postgres_schema("rekon_portal_test") as url:
+        yield url
 
 
 def test_portal_runs_on_postgres(portal_data, pg_url: str) -> None:  # noqa: ANN001

@@ -13,9 +13,8 @@ import pytest
 
 from pipeline.portal import decisions
 from tests.portal import fixture_data
-from tests.portal.conftest import PASSWORD
+from tests.portal.conftest import log_in_page
 from tests.portal.fixture_data import PERIOD, REVIEW_AGUS
-from tests.portal.test_browser import browser, server  # noqa: F401 (fixtures, on this module's data)
 
 PHONE = {"width": 390, "height": 844}
 
@@ -31,8 +30,8 @@ def store_rows(data: Path) -> list[dict[str, str]]:
 
 
 def test_a_supervisor_decides_an_undecided_worker_on_a_phone(
-    server: str,  # noqa: F811
-    browser,  # noqa: ANN001, F811
+    server: str,
+    browser,  # noqa: ANN001
     portal_data: Path,
     screenshot_dir: Path,
 ) -> None:
@@ -46,11 +45,7 @@ def test_a_supervisor_decides_an_undecided_worker_on_a_phone(
     def fits_the_screen() -> bool:
         return page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
-    page.goto(f"{server}/login")
-    page.fill("input[name=username]", "sup62")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{server}/periods")
+    log_in_page(page, server, "sup62")
 
     # From the period's summary to the list of undecided workers.
     page.goto(f"{server}/periods/{PERIOD}")

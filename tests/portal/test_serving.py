@@ -9,7 +9,6 @@ import io
 import json
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -28,7 +27,7 @@ from pipeline.portal.published import Publications
 from pipeline.portal.scope import Scope
 from pipeline.publish import serving as publish_serving
 from pipeline.publish.serving import STATIC_SORTS
-from tests.portal.conftest import PASSWORD, client_for, login, make_settings, seed_users
+from tests.portal.conftest import PASSWORD, client_for, free_port, login, make_settings, seed_users
 from tests.portal.fixture_data import KEY_62, PERIOD
 
 P = PERIOD
@@ -258,18 +257,12 @@ def test_filtered_download_streams_in_blocks(own_app, monkeypatch: pytest.Monkey
     assert b"".join(none) == whole.splitlines(keepends=True)[0]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_every_download_of_a_concurrent_burst_is_audited(portal_data: Path, tmp_path: Path) -> None:
     """`rekon serve` with two worker processes; 60 downloads from 12 threads at once, whole-scope
     files, 304s, ranges and streamed ones alike: one audit row each."""
     db_url = f"sqlite:///{tmp_path / 'portal.db'}"
     seed_users(db_url)
-    port = _free_port()
+    port = free_port()
     env = {
         "PATH": "/usr/bin:/bin",
         "PYTHONPATH": str(REPO),

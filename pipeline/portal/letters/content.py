@@ -12,22 +12,8 @@ from pipeline.portal.deadlines import skipped_days
 from pipeline.portal.filters import CATEGORY_LABELS
 from pipeline.portal.legal import legal_basis
 from pipeline.portal.letters.kinds import Kind
-from pipeline.portal.text import number, rupiah
+from pipeline.portal.text import MONTHS, number, rupiah
 
-MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 # Workers printed in a letter's annex; more are counted, and the portal lists them all.
 MAX_WORKERS = 500
 

@@ -4,18 +4,17 @@ the page a reset link opens. Every change is audited."""
 from __future__ import annotations
 
 import re
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import Response
 
 from pipeline.portal import accounts, audit, users
-from pipeline.portal.auth import Identity, client_ip, page_identity, require_csrf, require_role
+from pipeline.portal.auth import Identity, client_ip, require_role
 from pipeline.portal.context import portal_of
 from pipeline.portal.render import page
+from pipeline.portal.routes.common import FormUser, PageUser, Password, Username
 
 router = APIRouter()
-PageUser = Annotated[Identity, Depends(page_identity)]
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
 
 
@@ -41,13 +40,11 @@ def account(request: Request, identity: PageUser) -> Response:
 @router.post("/akun/sandi")
 def change_password(
     request: Request,
-    identity: PageUser,
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
-    sekarang: Annotated[str, Form(max_length=1000)] = "",
-    baru: Annotated[str, Form(max_length=1000)] = "",
-    ulang: Annotated[str, Form(max_length=1000)] = "",
+    identity: FormUser,
+    sekarang: Password = "",
+    baru: Password = "",
+    ulang: Password = "",
 ) -> Response:
-    require_csrf(identity, csrf_token)
     portal = portal_of(request)
     try:
         accounts.change_password(portal.engine, identity.user.username, sekarang, baru, ulang)
@@ -69,14 +66,8 @@ def change_password(
 
 
 @router.post("/akun/reset")
-def create_reset(
-    request: Request,
-    identity: PageUser,
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
-    pengguna: Annotated[str, Form(max_length=64)] = "",
-) -> Response:
+def create_reset(request: Request, identity: FormUser, pengguna: Username = "") -> Response:
     require_role(identity, "supervisor")
-    require_csrf(identity, csrf_token)
     portal = portal_of(request)
     target = users.get_by_name(portal.engine, pengguna)
     if (
@@ -108,12 +99,7 @@ def reset_form(request: Request, token: str) -> Response:
 
 
 @router.post("/reset/{token}")
-def reset_password(
-    request: Request,
-    token: str,
-    baru: Annotated[str, Form(max_length=1000)] = "",
-    ulang: Annotated[str, Form(max_length=1000)] = "",
-) -> Response:
+def reset_password(request: Request, token: str, baru: Password = "", ulang: Password = "") -> Response:
     # The unguessable one-time token is the credential; there is no session to hold a CSRF token.
     if not TOKEN.match(token):
         raise HTTPException(404)

@@ -10,9 +10,11 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
 from pipeline.portal import audit, users
-from pipeline.portal.auth import Identity, api_identity, client_ip, page_identity, require_csrf, require_role
+from pipeline.portal.auth import Identity, client_ip, require_role
 from pipeline.portal.context import portal_of
 from pipeline.portal.render import page
+from pipeline.portal.routes.common import ApiUser, FormUser, PageUser
+from pipeline.portal.routes.downloads import table_download
 
 router = APIRouter()
 PAGE = 100
@@ -23,11 +25,15 @@ def _admin(identity: Identity) -> Identity:
     return identity
 
 
-def page_admin(identity: Annotated[Identity, Depends(page_identity)]) -> Identity:
+def page_admin(identity: PageUser) -> Identity:
     return _admin(identity)
 
 
-def api_admin(identity: Annotated[Identity, Depends(api_identity)]) -> Identity:
+def form_admin(identity: FormUser) -> Identity:
+    return _admin(identity)
+
+
+def api_admin(identity: ApiUser) -> Identity:
     return _admin(identity)
 
 
@@ -55,11 +61,9 @@ def user_list(request: Request, identity: Annotated[Identity, Depends(page_admin
 def user_active(
     request: Request,
     username: str,
-    identity: Annotated[Identity, Depends(page_admin)],
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    identity: Annotated[Identity, Depends(form_admin)],
     active: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
-    require_csrf(identity, csrf_token)
     portal = portal_of(request)
     if username == identity.user.username:
         raise HTTPException(400)  # an admin locking themselves out leaves nobody to undo it
@@ -97,10 +101,10 @@ def audit_page(request: Request, identity: Annotated[Identity, Depends(page_admi
     return page(request, "audit.html", context)
 
 
-def _audit_download(request: Request, identity: Identity, kind: str) -> Response:
+@router.get("/api/audit.csv")
+@router.get("/api/audit.xlsx")
+def audit_download(request: Request, identity: Annotated[Identity, Depends(api_admin)]) -> Response:
     import pyarrow as pa
-
-    from pipeline.portal.routes.api import table_download
 
     portal = portal_of(request)
     query = _audit_query(request)
@@ -110,14 +114,4 @@ def _audit_download(request: Request, identity: Identity, kind: str) -> Response
         {c: pa.array([str(r[c]) if r[c] is not None else None for r in rows], pa.string()) for c in columns}
     )
     detail = {"filters": {k: str(v) for k, v in vars(query).items() if v}, "rows": len(rows)}
-    return table_download(portal, request, identity, table, kind, "audit", "Audit", "Log audit", detail)
-
-
-@router.get("/api/audit.csv")
-def audit_csv(request: Request, identity: Annotated[Identity, Depends(api_admin)]) -> Response:
-    return _audit_download(request, identity, "csv")
-
-
-@router.get("/api/audit.xlsx")
-def audit_xlsx(request: Request, identity: Annotated[Identity, Depends(api_admin)]) -> Response:
-    return _audit_download(request, identity, "xlsx")
+    return table_download(portal, request, identity, table, "audit", "Audit", "Log audit", detail)

@@ -3,24 +3,36 @@ same query parameters as the findings page and by the user's regions, each recor
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Any
 
 import pyarrow as pa
-from fastapi import APIRouter, Depends, HTTPException, Request
-from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from fastapi import APIRouter, HTTPException, Request
+from starlette.responses import FileResponse, JSONResponse, Response
 
-from pipeline.portal import audit, exports, followup, queries, referral, scopefiles, serving
-from pipeline.portal.auth import Identity, api_identity, client_ip, require_role
+from pipeline.portal import exports, followup, queries, referral, scopefiles, serving
+from pipeline.portal.auth import Identity, require_role
 from pipeline.portal.context import Portal, portal_of
 from pipeline.portal.filters import Filters, InvalidFilter
-from pipeline.portal.routes.common import checked_employer_key, checked_period
+from pipeline.portal.routes.common import (
+    ApiUser,
+    checked_employer,
+    checked_period,
+    employer_findings,
+    record_full_identity,
+)
+from pipeline.portal.routes.downloads import (
+    CSV,
+    PDF,
+    XLSX,
+    attachment,
+    download,
+    record,
+    streamed,
+    suffix,
+    table_download,
+)
 
 router = APIRouter(prefix="/api")
-ApiUser = Annotated[Identity, Depends(api_identity)]
-
-CSV = "text/csv; charset=utf-8"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _filters(request: Request) -> Filters:
@@ -30,48 +42,12 @@ def _filters(request: Request) -> Filters:
         raise HTTPException(400) from None
 
 
-def _download(
-    portal: Portal,
-    request: Request,
-    identity: Identity,
-    body: bytes,
-    media_type: str,
-    filename: str,
-    detail: dict[str, Any],
-) -> Response:
-    audit.record(portal.engine, "download", identity.user.username, client_ip(request), filename, detail)
-    return Response(
-        body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
-    )
-
-
 @router.get("/periods")
 def periods(request: Request, identity: ApiUser) -> Response:
     pubs = portal_of(request).pubs
     names = pubs.periods()
     counts = queries.period_counts(pubs, names, identity.user.scope)
     return JSONResponse([{"period": p, "findings": counts.get(p, {}).get("findings", 0)} for p in names])
-
-
-def table_download(
-    portal: Portal,
-    request: Request,
-    identity: Identity,
-    table: pa.Table,
-    kind: str,
-    name: str,
-    sheet: str,
-    title: str,
-    detail: dict[str, Any],
-) -> Response:
-    """A list as a CSV or XLSX download (`kind`), spreadsheet-safe either way, recorded."""
-    if kind == "csv":
-        return _download(portal, request, identity, exports.to_csv(table), CSV, f"{name}.csv", detail)
-    try:
-        body = exports.to_xlsx(table, sheet, title)
-    except exports.TooManyRows:
-        raise HTTPException(413) from None
-    return _download(portal, request, identity, body, XLSX, f"{name}.xlsx", detail)
 
 
 def _file_download(
@@ -86,7 +62,7 @@ def _file_download(
     """A whole-scope file: 304 when the client holds it already, else the file (a byte range
     of it when asked, gzip when taken and no range is asked). Every answer is audited."""
     headers = {
-        "Content-Disposition": f'attachment; filename="{filename}"',
+        **attachment(filename),
         # Cache-Control stays `no-store` (pipeline/portal/security.py: personal data); scripts
         # that keep the file themselves revalidate it or resume it with the validators.
         "Vary": "Cookie, Authorization, Accept-Encoding",
@@ -104,7 +80,7 @@ def _file_download(
         "not_modified": not_modified,
         "range": request.headers.get("range"),
     }
-    audit.record(portal.engine, "download", identity.user.username, client_ip(request), filename, detail)
+    record(portal, request, identity, filename, detail)
     if not_modified:
         return Response(status_code=304, headers={**headers, "ETag": etag})
     if compressed:
@@ -113,59 +89,36 @@ def _file_download(
     return FileResponse(found.path, media_type=media_type, headers={**headers, "ETag": etag})
 
 
-def _streamed(
-    portal: Portal,
-    request: Request,
-    identity: Identity,
-    chunks: Iterator[bytes],
-    filename: str,
-    detail: dict[str, Any],
-) -> Response:
-    audit.record(portal.engine, "download", identity.user.username, client_ip(request), filename, detail)
-    return StreamingResponse(
-        chunks, media_type=CSV, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
-    )
-
-
 @router.get("/periods/{period}/findings.csv")
-def findings_csv(request: Request, period: str, identity: ApiUser) -> Response:
-    portal = portal_of(request)
-    checked_period(portal.pubs, period)
-    filters = _filters(request)
-    scope = identity.user.scope
-    followups = serving.followups(portal.engine, identity.user.scope)
-    name = f"temuan_{period}.csv"
-    rows = queries.count_findings(portal.pubs, period, scope, filters, followups.table)
-    detail = {"filters": filters.as_dict(), "rows": rows}
-    found = scopefiles.whole_scope_file(portal.pubs, period, scope, filters, followups, "csv", "")
-    if found is not None:
-        return _file_download(portal, request, identity, found, CSV, name, detail)
-    _, sql, params = queries.findings_relation(portal.pubs, period, scope, filters)
-    chunks = queries.csv_chunks(portal.pubs, period, sql, params, followups.table)
-    return _streamed(portal, request, identity, chunks, name, detail)
-
-
 @router.get("/periods/{period}/findings.xlsx")
-def findings_xlsx(request: Request, period: str, identity: ApiUser) -> Response:
+def findings_download(request: Request, period: str, identity: ApiUser) -> Response:
+    """The findings list as CSV (streamed) or XLSX; a whole-scope file when one is kept."""
+    kind = suffix(request)
     portal = portal_of(request)
     checked_period(portal.pubs, period)
     filters = _filters(request)
     scope = identity.user.scope
     followups = serving.followups(portal.engine, identity.user.scope)
-    title = exports.findings_title(period, scope.label())
-    name = f"temuan_{period}.xlsx"
+    title = exports.findings_title(period, scope.label()) if kind == "xlsx" else ""
+    name, media_type = f"temuan_{period}.{kind}", CSV if kind == "csv" else XLSX
     rows = queries.count_findings(portal.pubs, period, scope, filters, followups.table)
-    if rows > exports.XLSX_MAX_ROWS:
+    if kind == "xlsx" and rows > exports.XLSX_MAX_ROWS:
         raise HTTPException(413)
     detail = {"filters": filters.as_dict(), "rows": rows}
-    found = scopefiles.whole_scope_file(portal.pubs, period, scope, filters, followups, "xlsx", title)
+    found = scopefiles.whole_scope_file(portal.pubs, period, scope, filters, followups, kind, title)
     if found is not None:
+        return _file_download(portal, request, identity, found, media_type, name, detail)
+    if kind == "xlsx":
+        found = scopefiles.workbook_file(portal.pubs, period, scope, filters, followups, title)
         return _file_download(portal, request, identity, found, XLSX, name, detail)
-    found = scopefiles.workbook_file(portal.pubs, period, scope, filters, followups, title)
-    return _file_download(portal, request, identity, found, XLSX, name, detail)
+    _, sql, params = queries.findings_relation(portal.pubs, period, scope, filters)
+    chunks = queries.csv_chunks(portal.pubs, period, sql, params, followups.table)
+    return streamed(portal, request, identity, chunks, name, detail)
 
 
-def _workers(request: Request, period: str, identity: Identity, kind: str) -> Response:
+@router.get("/periods/{period}/workers.csv")
+@router.get("/periods/{period}/workers.xlsx")
+def workers(request: Request, period: str, identity: ApiUser) -> Response:
     portal = portal_of(request)
     checked_period(portal.pubs, period)
     filters = _filters(request)
@@ -176,32 +129,16 @@ def _workers(request: Request, period: str, identity: Identity, kind: str) -> Re
     sql, params = queries.workers_relation(portal.pubs, period, identity.user.scope, filters, full)
     rows = queries.count_rows(portal.pubs, period, sql, params, followups.table)
     detail = {"filters": filters.as_dict(), "rows": rows, "full_identity": full}
+    kind = suffix(request)
     if full:
-        audit.record(
-            portal.engine,
-            "view_full_identity",
-            identity.user.username,
-            client_ip(request),
-            f"workers.{kind} {period}",
-            detail,
-        )
+        record_full_identity(portal, request, identity, f"workers.{kind} {period}", detail)
     name = f"pekerja_{period}{'_lengkap' if full else ''}"
     if kind == "csv":
         chunks = queries.csv_chunks(portal.pubs, period, sql, params, followups.table)
-        return _streamed(portal, request, identity, chunks, f"{name}.csv", detail)
+        return streamed(portal, request, identity, chunks, f"{name}.csv", detail)
     table = queries.workers_table(portal.pubs, period, identity.user.scope, filters, followups.table, full)
     title = f"Pekerja temuan periode {period} ({identity.user.scope.label()})"
-    return table_download(portal, request, identity, table, kind, name, "Pekerja", title, detail)
-
-
-@router.get("/periods/{period}/workers.csv")
-def workers_csv(request: Request, period: str, identity: ApiUser) -> Response:
-    return _workers(request, period, identity, "csv")
-
-
-@router.get("/periods/{period}/workers.xlsx")
-def workers_xlsx(request: Request, period: str, identity: ApiUser) -> Response:
-    return _workers(request, period, identity, "xlsx")
+    return table_download(portal, request, identity, table, name, "Pekerja", title, detail)
 
 
 COVERAGE_COLUMNS = {
@@ -214,61 +151,33 @@ COVERAGE_COLUMNS = {
 }
 
 
-def _coverage(request: Request, period: str, identity: Identity, kind: str) -> Response:
+@router.get("/periods/{period}/coverage.csv")
+@router.get("/periods/{period}/coverage.xlsx")
+def coverage(request: Request, period: str, identity: ApiUser) -> Response:
     portal = portal_of(request)
     checked_period(portal.pubs, period)
     rows = queries.coverage_rows(portal.pubs, period, identity.user.scope)
     columns = list(COVERAGE_COLUMNS)
     if rows:
         table = pa.Table.from_pylist(rows)
-    elif kind == "csv":
+    elif suffix(request) == "csv":
         table = pa.table({c: pa.array([], pa.string()) for c in columns})
     else:
         table = pa.schema(list(COVERAGE_COLUMNS.items())).empty_table()
     title = f"Cakupan kepesertaan periode {period} ({identity.user.scope.label()})"
     detail = {"rows": table.num_rows}
-    name = f"cakupan_{period}"
-    return table_download(portal, request, identity, table, kind, name, "Cakupan", title, detail)
-
-
-@router.get("/periods/{period}/coverage.csv")
-def coverage_csv(request: Request, period: str, identity: ApiUser) -> Response:
-    return _coverage(request, period, identity, "csv")
-
-
-@router.get("/periods/{period}/coverage.xlsx")
-def coverage_xlsx(request: Request, period: str, identity: ApiUser) -> Response:
-    return _coverage(request, period, identity, "xlsx")
+    return table_download(portal, request, identity, table, f"cakupan_{period}", "Cakupan", title, detail)
 
 
 @router.get("/periods/{period}/employers/{employer_key}/referral.pdf")
 def referral_pdf(request: Request, period: str, employer_key: str, identity: ApiUser) -> Response:
     require_role(identity, "supervisor")
-    portal = portal_of(request)
-    checked_period(portal.pubs, period)
-    checked_employer_key(employer_key)
-    rows = queries.employer_findings(
-        portal.pubs,
-        period,
-        identity.user.scope,
-        employer_key,
-        serving.followups(portal.engine, identity.user.scope).table,
-    )
-    if not rows:
-        raise HTTPException(404)
+    portal = checked_employer(request, period, employer_key)
+    rows = employer_findings(portal, identity, period, employer_key)
     categories = [r["category"] for r in rows]
     workers = queries.employer_workers(portal.pubs, period, employer_key, categories, full=True)
     log = followup.history(portal.engine, employer_key, categories, identity.user.scope)
     body = referral.build(rows[0], rows, workers, log, period, identity.user.username)
     detail = {"categories": categories, "workers": len(workers)}
-    audit.record(
-        portal.engine,
-        "view_full_identity",
-        identity.user.username,
-        client_ip(request),
-        f"referral {period}/{employer_key}",
-        detail,
-    )
-    return _download(
-        portal, request, identity, body, "application/pdf", f"rujukan_{employer_key}_{period}.pdf", detail
-    )
+    record_full_identity(portal, request, identity, f"referral {period}/{employer_key}", detail)
+    return download(portal, request, identity, body, PDF, f"rujukan_{employer_key}_{period}.pdf", detail)

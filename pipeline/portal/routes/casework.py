@@ -4,24 +4,30 @@ assigning a case, issuing letters, and the case panel of the employer page."""
 from __future__ import annotations
 
 import datetime as dt
-import math
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
 from pipeline.portal import audit, cases, closing, followup, queries, users
 from pipeline.portal.arrears import estimate
-from pipeline.portal.auth import Identity, client_ip, page_identity, require_csrf, require_role
+from pipeline.portal.auth import Identity, client_ip, require_role
 from pipeline.portal.context import Portal, portal_of
-from pipeline.portal.filters import Filters, InvalidFilter, page_number
 from pipeline.portal.letters import issuing, kinds
 from pipeline.portal.render import page
-from pipeline.portal.routes.common import checked_employer_key, checked_period
+from pipeline.portal.routes.common import (
+    FormUser,
+    PageUser,
+    Username,
+    checked_employer,
+    checked_employer_key,
+    checked_period,
+    findings_list,
+    list_query,
+)
 
 router = APIRouter()
-PageUser = Annotated[Identity, Depends(page_identity)]
 # Closed cases stay on "Tugas saya" this long, so the officer sees that they closed.
 SHOW_CLOSED = dt.timedelta(days=45)
 MAX_BULK = 200
@@ -145,16 +151,12 @@ def case_list(request: Request, period: str, identity: PageUser) -> Response:
     """The findings of the list with their cases, for a branch head's bulk actions."""
     portal = portal_of(request)
     checked_period(portal.pubs, period)
-    try:
-        filters = Filters.from_params(request.query_params)
-        number = page_number(request.query_params)
-    except InvalidFilter:
-        raise HTTPException(400) from None
-    size = portal.settings.page_size
+    filters, number = list_query(request)
     scope = identity.user.scope
-    rows, total = queries.findings_page(
-        portal.pubs, period, scope, filters, followup.current_table(portal.engine, scope), number, size
+    context = findings_list(
+        portal, period, scope, filters, followup.current_table(portal.engine, scope), number
     )
+    rows = context["rows"]
     pairs = [(r["employer_key"], r["category"]) for r in rows]
     closing.sync(
         portal, list(cases.of_keys(portal.engine, pairs).values()), identity.user.username, client_ip(request)
@@ -166,28 +168,18 @@ def case_list(request: Request, period: str, identity: PageUser) -> Response:
         pair = (r["employer_key"], r["category"])
         r["case"] = found.get(pair)
         r["progress"] = cases.progress(found.get(pair), case_letters[pair], today)
-    context = {
-        "period": period,
-        "filters": filters,
-        "rows": rows,
-        "total": total,
-        "page_no": number,
-        "pages": max(1, math.ceil(total / size)),
-        "options": queries.filter_options(portal.pubs, period, identity.user.scope),
-        "officers": _officers_for(portal, identity),
-        "result": _bulk_result(request.query_params.get("hasil", "")),
-    }
+    context["officers"] = _officers_for(portal, identity)
+    context["result"] = _bulk_result(request.query_params.get("hasil", ""))
     return page(request, "cases.html", context)
 
 
 @router.post("/periods/{period}/kasus")
-async def bulk_action(request: Request, period: str, identity: PageUser) -> Response:
+async def bulk_action(request: Request, period: str, identity: FormUser) -> Response:
     """Assign the selected cases, or issue SP1 on each; each one checked and audited on its own."""
     require_role(identity, "supervisor")
     portal = portal_of(request)
     checked_period(portal.pubs, period)
     form = await request.form()
-    require_csrf(identity, str(form.get("csrf_token") or ""))
     action = str(form.get("aksi") or "")
     selected = [str(v) for v in form.getlist("pilih")][:MAX_BULK]
     officer = str(form.get("petugas") or "")
@@ -259,15 +251,11 @@ def assign_case(
     period: str,
     employer_key: str,
     category: str,
-    identity: PageUser,
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
-    petugas: Annotated[str, Form(max_length=64)] = "",
+    identity: FormUser,
+    petugas: Username = "",
 ) -> Response:
     require_role(identity, "supervisor")
-    require_csrf(identity, csrf_token)
-    portal = portal_of(request)
-    checked_period(portal.pubs, period)
-    checked_employer_key(employer_key)
+    portal = checked_employer(request, period, employer_key)
     finding = _finding(portal, identity, period, employer_key, category)
     if petugas not in _assignable(portal, finding.get("regency_code")):
         raise HTTPException(400)
@@ -282,13 +270,9 @@ def issue_letter(
     employer_key: str,
     category: str,
     kind: str,
-    identity: PageUser,
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    identity: FormUser,
 ) -> Response:
-    require_csrf(identity, csrf_token)
-    portal = portal_of(request)
-    checked_period(portal.pubs, period)
-    checked_employer_key(employer_key)
+    portal = checked_employer(request, period, employer_key)
     if kind not in kinds.codes():
         raise HTTPException(404)
     finding = _finding(portal, identity, period, employer_key, category)

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 import pyarrow as pa
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import Response
 
-from pipeline.portal import audit, cases, exports, followup, queries
-from pipeline.portal.auth import Identity, api_identity, client_ip
+from pipeline.portal import cases, exports, followup, queries
+from pipeline.portal.auth import Identity
 from pipeline.portal.context import Portal, portal_of
 from pipeline.portal.letters import content as letter_content
 from pipeline.portal.letters import numbering, render
-from pipeline.portal.routes.common import checked_employer_key
+from pipeline.portal.routes.common import ApiUser, checked_employer_key, record_full_identity
+from pipeline.portal.routes.downloads import DOCX, PDF, XLSX, download
 
 router = APIRouter()
-ApiUser = Annotated[Identity, Depends(api_identity)]
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _letter_for(portal: Portal, identity: Identity, letter_id: int) -> tuple[numbering.Letter, dict]:
@@ -40,11 +38,10 @@ def _letter_body(portal: Portal, request: Request, identity: Identity, letter: n
         )
         if workers:
             body = letter_content.with_full_identities(body, workers)
-            audit.record(
-                portal.engine,
-                "view_full_identity",
-                identity.user.username,
-                client_ip(request),
+            record_full_identity(
+                portal,
+                request,
+                identity,
                 f"{letter.period}/{letter.employer_key}",
                 {"letter": letter.number, "workers": len(workers)},
             )
@@ -64,21 +61,11 @@ def download_letter(request: Request, letter_id: int, fmt: str, identity: ApiUse
         )
         media = DOCX
     else:
-        data, media = render.pdf(body), "application/pdf"
+        data, media = render.pdf(body), PDF
     filename = (
         f"{letter.kind}_{letter.employer_key}_{letter.number.split('/')[0]}-{letter.letter_date.year}.{fmt}"
     )
-    audit.record(
-        portal.engine,
-        "download",
-        identity.user.username,
-        client_ip(request),
-        filename,
-        {"letter": letter.number},
-    )
-    return Response(
-        data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
-    )
+    return download(portal, request, identity, data, media, filename, {"letter": letter.number})
 
 
 @router.get("/api/kasus/{employer_key}/{category}/riwayat.xlsx")
@@ -159,14 +146,4 @@ def case_history(request: Request, employer_key: str, category: str, identity: A
     title = f"Riwayat kasus {case['employer_name']} ({employer_key}), {category}"
     body = exports.to_xlsx(table, "Riwayat kasus", title)
     filename = f"riwayat_{employer_key}_{category}.xlsx"
-    audit.record(
-        portal.engine,
-        "download",
-        identity.user.username,
-        client_ip(request),
-        filename,
-        {"rows": table.num_rows},
-    )
-    return Response(
-        body, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
-    )
+    return download(portal, request, identity, body, XLSX, filename, {"rows": table.num_rows})

@@ -6,21 +6,14 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
 from pipeline.portal import audit, sessions
-from pipeline.portal.auth import (
-    Identity,
-    TooManyAttempts,
-    authenticate,
-    client_ip,
-    page_identity,
-    require_csrf,
-    safe_next,
-)
+from pipeline.portal.auth import TooManyAttempts, authenticate, client_ip, safe_next
 from pipeline.portal.context import portal_of
 from pipeline.portal.render import page
+from pipeline.portal.routes.common import FormUser, Password
 
 router = APIRouter()
 LOGIN_CSRF_COOKIE = "rekon_login_csrf"
@@ -60,7 +53,7 @@ def login_form(request: Request, next: str = "/periods") -> Response:
 def login(
     request: Request,
     username: Annotated[str, Form(max_length=200)] = "",
-    password: Annotated[str, Form(max_length=1000)] = "",
+    password: Password = "",
     csrf_token: Annotated[str, Form(max_length=200)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/periods",
 ) -> Response:
@@ -92,12 +85,7 @@ def login(
 
 
 @router.post("/logout")
-def logout(
-    request: Request,
-    identity: Annotated[Identity, Depends(page_identity)],
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
-) -> Response:
-    require_csrf(identity, csrf_token)
+def logout(request: Request, identity: FormUser) -> Response:
     portal = portal_of(request)
     sessions.end(portal.engine, request.cookies.get(sessions.COOKIE))
     audit.record(portal.engine, "logout", identity.user.username, client_ip(request))

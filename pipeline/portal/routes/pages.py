@@ -6,20 +6,29 @@ import datetime as dt
 import math
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
 from pipeline.portal import audit, case_reads, followup, pagecache, quality, queries, review, serving
-from pipeline.portal.auth import Identity, client_ip, page_identity, require_csrf, require_role
+from pipeline.portal.auth import Identity, client_ip, require_role
 from pipeline.portal.context import portal_of
-from pipeline.portal.filters import Filters, InvalidFilter, page_number
+from pipeline.portal.filters import InvalidFilter, page_number
 from pipeline.portal.letters import numbering
 from pipeline.portal.render import page
 from pipeline.portal.routes.casework import _back, case_panel
-from pipeline.portal.routes.common import checked_employer_key, checked_period
+from pipeline.portal.routes.common import (
+    FormUser,
+    Note,
+    PageUser,
+    checked_employer,
+    checked_period,
+    employer_findings,
+    findings_list,
+    list_query,
+    record_full_identity,
+)
 
 router = APIRouter()
-PageUser = Annotated[Identity, Depends(page_identity)]
 
 
 @router.get("/periods")
@@ -89,28 +98,11 @@ def pipeline_quality_report(request: Request, period: str, identity: PageUser) -
 def findings(request: Request, period: str, identity: PageUser) -> Response:
     portal = portal_of(request)
     checked_period(portal.pubs, period)
-    try:
-        filters = Filters.from_params(request.query_params)
-        number = page_number(request.query_params)
-    except InvalidFilter:
-        raise HTTPException(400) from None
-    scope = identity.user.scope
-    size = portal.settings.page_size
+    filters, number = list_query(request)
     followups = serving.followups(portal.engine, identity.user.scope)
 
     def render() -> Response:
-        rows, total = queries.findings_page(
-            portal.pubs, period, scope, filters, followups.table, number, size
-        )
-        context = {
-            "period": period,
-            "filters": filters,
-            "rows": rows,
-            "total": total,
-            "page_no": number,
-            "pages": max(1, math.ceil(total / size)),
-            "options": queries.filter_options(portal.pubs, period, scope),
-        }
+        context = findings_list(portal, period, identity.user.scope, filters, followups.table, number)
         return page(request, "findings.html", context)
 
     publication = portal.pubs.reader.served(period).id
@@ -129,11 +121,7 @@ def _employer_page(
 ) -> Response:
     portal = portal_of(request)
     scope = identity.user.scope
-    rows = queries.employer_findings(
-        portal.pubs, period, scope, employer_key, serving.followups(portal.engine, identity.user.scope).table
-    )
-    if not rows:
-        raise HTTPException(404)
+    rows = employer_findings(portal, identity, period, employer_key)
     categories = [r["category"] for r in rows]
     workers_page, workers_total = 1, 0
     if full:
@@ -148,11 +136,10 @@ def _employer_page(
             portal.pubs, period, employer_key, categories, workers_page, portal.settings.page_size
         )
     if full:
-        audit.record(
-            portal.engine,
-            "view_full_identity",
-            identity.user.username,
-            client_ip(request),
+        record_full_identity(
+            portal,
+            request,
+            identity,
             f"{period}/{employer_key}",
             {"workers": len(workers), "categories": categories},
         )
@@ -191,8 +178,7 @@ def _issued(portal, letter_id: str, employer_key: str) -> numbering.Letter | Non
 
 @router.get("/periods/{period}/employers/{employer_key}")
 def employer(request: Request, period: str, employer_key: str, identity: PageUser) -> Response:
-    checked_period(portal_of(request).pubs, period)
-    checked_employer_key(employer_key)
+    checked_employer(request, period, employer_key)
     full = request.query_params.get("identitas") == "lengkap"
     if full:
         require_role(identity, "supervisor")
@@ -204,28 +190,16 @@ def change_followup(
     request: Request,
     period: str,
     employer_key: str,
-    identity: PageUser,
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    identity: FormUser,
     category: Annotated[str, Form(max_length=20)] = "",
     stage: Annotated[str, Form(max_length=30)] = "",
     stage_date: Annotated[str, Form(max_length=20)] = "",
     officer: Annotated[str, Form(max_length=200)] = "",
-    note: Annotated[str, Form(max_length=5000)] = "",
+    note: Note = "",
 ) -> Response:
     require_role(identity, "supervisor")
-    require_csrf(identity, csrf_token)
-    portal = portal_of(request)
-    checked_period(portal.pubs, period)
-    checked_employer_key(employer_key)
-    rows = queries.employer_findings(
-        portal.pubs,
-        period,
-        identity.user.scope,
-        employer_key,
-        serving.followups(portal.engine, identity.user.scope).table,
-    )
-    if not rows:
-        raise HTTPException(404)
+    portal = checked_employer(request, period, employer_key)
+    rows = employer_findings(portal, identity, period, employer_key)
     if category not in {r["category"] for r in rows}:
         return _employer_page(
             request, identity, period, employer_key, form_error="Pilih kategori temuan.", status_code=400

@@ -13,12 +13,12 @@ import math
 from typing import Annotated
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
-from pipeline.portal import audit, decisions, exports
-from pipeline.portal.auth import Identity, api_identity, client_ip, page_identity, require_csrf, require_role
-from pipeline.portal.context import Portal, portal_of
+from pipeline.portal import audit, decisions
+from pipeline.portal.auth import Identity, client_ip, require_role
+from pipeline.portal.context import portal_of
 from pipeline.portal.filters import InvalidFilter, page_number
 from pipeline.portal.render import page
 from pipeline.portal.review import (
@@ -33,16 +33,13 @@ from pipeline.portal.review import (
     review_row,
     review_table,
 )
-from pipeline.portal.routes.common import checked_period
+from pipeline.portal.routes.common import ApiUser, FormUser, Note, PageUser, checked_period
+from pipeline.portal.routes.downloads import table_download
 
 router = APIRouter()
 api_router = APIRouter(prefix="/api")
-PageUser = Annotated[Identity, Depends(page_identity)]
-ApiUser = Annotated[Identity, Depends(api_identity)]
 
 DECIDER_ROLE = "supervisor"
-CSV = "text/csv; charset=utf-8"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _filters(params) -> ReviewFilters:  # noqa: ANN001 (a mapping of query parameters)
@@ -99,15 +96,13 @@ def review_list(request: Request, period: str, identity: PageUser) -> Response:
 def decide(
     request: Request,
     period: str,
-    identity: PageUser,
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    identity: FormUser,
     review_id: Annotated[str, Form(max_length=200)] = "",
     decision: Annotated[str, Form(max_length=10)] = "",
-    note: Annotated[str, Form(max_length=5000)] = "",
+    note: Note = "",
     kembali: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     require_role(identity, DECIDER_ROLE)
-    require_csrf(identity, csrf_token)
     portal = portal_of(request)
     checked_period(portal.pubs, period)
     if not REVIEW_ID.match(review_id):
@@ -143,21 +138,6 @@ def decide(
     return RedirectResponse(f"/periods/{period}/tinjauan?{query}#tersimpan", status_code=303)
 
 
-def _download(
-    portal: Portal,
-    request: Request,
-    identity: Identity,
-    body: bytes,
-    media_type: str,
-    filename: str,
-    detail: dict,
-) -> Response:
-    audit.record(portal.engine, "download", identity.user.username, client_ip(request), filename, detail)
-    return Response(
-        body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
-    )
-
-
 def _table(request: Request, period: str, identity: Identity):  # noqa: ANN202 (pa.Table, ReviewFilters)
     portal = portal_of(request)
     checked_period(portal.pubs, period)
@@ -167,20 +147,12 @@ def _table(request: Request, period: str, identity: Identity):  # noqa: ANN202 (
 
 
 @api_router.get("/periods/{period}/review.csv")
-def review_csv(request: Request, period: str, identity: ApiUser) -> Response:
-    table, filters = _table(request, period, identity)
-    detail = {"filters": filters.as_dict(), "rows": table.num_rows}
-    body = exports.to_csv(table)
-    return _download(portal_of(request), request, identity, body, CSV, f"tinjauan_{period}.csv", detail)
-
-
 @api_router.get("/periods/{period}/review.xlsx")
-def review_xlsx(request: Request, period: str, identity: ApiUser) -> Response:
+def review_download(request: Request, period: str, identity: ApiUser) -> Response:
     table, filters = _table(request, period, identity)
     title = f"Perlu tinjauan periode {period} ({identity.user.scope.label()})"
-    try:
-        body = exports.to_xlsx(table, "Perlu Tinjauan", title, {"match_probability": "0.000"})
-    except exports.TooManyRows:
-        raise HTTPException(413) from None
     detail = {"filters": filters.as_dict(), "rows": table.num_rows}
-    return _download(portal_of(request), request, identity, body, XLSX, f"tinjauan_{period}.xlsx", detail)
+    name, formats = f"tinjauan_{period}", {"match_probability": "0.000"}
+    return table_download(
+        portal_of(request), request, identity, table, name, "Perlu Tinjauan", title, detail, formats
+    )

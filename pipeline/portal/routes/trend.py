@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import Response
 
 from pipeline.portal import case_reads, queries
-from pipeline.portal.auth import Identity, page_identity
 from pipeline.portal.context import portal_of
 from pipeline.portal.render import page
+from pipeline.portal.routes.common import PageUser
 
 router = APIRouter()
-PageUser = Annotated[Identity, Depends(page_identity)]
 
 
 @router.get("/tren")
