@@ -21,6 +21,7 @@ from pipeline.errors import RegistryGateError, RekonError
 from pipeline.ingest.run import INGEST_REPORT
 from pipeline.ingest.standardise import UNUSABLE
 from pipeline.layout import Layout
+from pipeline.publication import MANIFEST
 from pipeline.quality.config import QualityConfig, load_config
 from pipeline.reference import plausibility_parameters, regency_codes
 from pipeline.validate import batch, parallel
@@ -297,7 +298,7 @@ def validate_source(layout: Layout, source_name: str) -> dict[str, Any]:
 
 def previous_accepted(layout: Layout, source_name: str) -> int | None:
     """Rows of `source_name` accepted by the previous period's publication, when there is one."""
-    manifest = layout.previous().published / "manifest.json"
+    manifest = layout.previous().published / MANIFEST
     if not manifest.exists():
         return None
     inputs = json.loads(manifest.read_text()).get("inputs", [])

@@ -26,8 +26,8 @@ from pipeline.portal.filters import SORTS, Filters
 from pipeline.portal.followup import CURRENT_SCHEMA
 from pipeline.portal.published import Publications
 from pipeline.portal.scope import Scope
+from pipeline.publication import STATIC_SORTS
 from pipeline.publish import serving as publish_serving
-from pipeline.publish.serving import STATIC_SORTS
 from tests.portal.conftest import PASSWORD, client_for, login, make_settings, seed_users
 from tests.portal.fixture_data import KEY_62, PERIOD
 

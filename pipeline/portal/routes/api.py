@@ -10,6 +10,7 @@ import pyarrow as pa
 from fastapi import APIRouter, Depends, HTTPException, Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 
+from pipeline import publication
 from pipeline.portal import audit, exports, followup, queries, referral, scopefiles, serving
 from pipeline.portal.auth import Identity, api_identity, client_ip, require_role
 from pipeline.portal.context import Portal, portal_of
@@ -152,7 +153,7 @@ def findings_xlsx(request: Request, period: str, identity: ApiUser) -> Response:
     filters = _filters(request)
     scope = identity.user.scope
     followups = serving.followups(portal.engine, identity.user.scope)
-    title = exports.findings_title(period, scope.label())
+    title = publication.findings_title(period, scope.label())
     name = f"temuan_{period}.xlsx"
     rows = queries.count_findings(portal.pubs, period, scope, filters, followups.table)
     if rows > exports.XLSX_MAX_ROWS:
