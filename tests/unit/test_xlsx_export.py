@@ -56,7 +56,7 @@ def test_an_empty_list_has_its_title_and_header() -> None:
 
 
 def test_more_rows_than_a_sheet_holds_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 10)
+    monkeypatch.setattr(table_xlsx, "XLSX_MAX_ROWS", 10)
     with pytest.raises(exports.TooManyRows, match="11 rows do not fit"):
         exports.to_xlsx(pa.table({"i": list(range(11))}), "Temuan", "judul")
 
