@@ -1,5 +1,6 @@
-"""Where a period's published, restricted and working files are. Every path is built here from a
-validated period and a fixed name: nothing the browser sends ever becomes part of a path."""
+"""Where a period's published and restricted files are (pipeline/publication.py): the portal reads
+nothing else of the pipeline's. Every path is built here from a validated period and a fixed
+name: nothing the browser sends ever becomes part of a path."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ if TYPE_CHECKING:
 
 PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _FINDINGS = publication.FINDINGS.name + publication.PARQUET
-SILVER = ("permits/business", "permits/construction", "registry/projects")
 
 
 class Publications:
@@ -67,22 +67,3 @@ class Publications:
     def manifest(self, period: str) -> dict[str, Any]:
         path = self.root / period / publication.MANIFEST
         return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-
-    def silver(self, period: str, source: str) -> Path | None:
-        """Accepted rows of a source kept by the run (permits, projects), if still on disk."""
-        assert source in SILVER and PERIOD.match(period), (source, period)
-        path = self.data_dir / "work" / period / "silver" / f"{source.replace('/', '__')}.parquet"
-        return path if path.is_file() else None
-
-    def validation_reports(self, period: str) -> list[dict[str, Any]]:
-        """The Great Expectations results per source written by the validate step."""
-        folder = self.data_dir / "work" / period / "validation"
-        if not PERIOD.match(period) or not folder.is_dir():
-            return []
-        reports = []
-        for path in sorted(folder.glob("*.json")):
-            try:
-                reports.append(json.loads(path.read_text(encoding="utf-8")))
-            except (OSError, ValueError):
-                continue
-        return reports

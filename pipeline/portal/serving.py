@@ -6,7 +6,8 @@ parallel instead of queueing on one connection. A new publication (its manifest 
 attached beside the old one, which requests already under way keep reading.
 
 A publication made before the serving tables existed gets them built once into the portal's
-cache folder (`<data>/portal-cache/`), from its Parquet files.
+cache folder (`<data>/portal-cache/`), from its Parquet files: without the permits, which are in
+the publication only in its serving tables.
 
 Every publication has an id, a hash of its manifest (which lists the hash of every file it
 holds): the validators of responses and the keys of cached answers start with it, so a new
@@ -121,8 +122,8 @@ class Reader:
         return Served(period, pub_id, schema, folder / publication.SERVING_FILES, cache)
 
     def _built(self, period: str, cache: Path) -> Path:
-        """The serving database of an older publication, built once per publication; other
-        processes wait on a lock file instead of building it again."""
+        """The serving database of an older publication, built once per publication from its
+        Parquet files; other processes wait on a lock file instead of building it again."""
         database = cache / publication.SERVING_DATABASE
         if _current_version(database):
             return database
@@ -131,12 +132,7 @@ class Reader:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if not _current_version(database):
                 staging = cache / f".{uuid.uuid4().hex}.duckdb"
-                silver = {
-                    "business": self.pubs.silver(period, "permits/business"),
-                    "construction": self.pubs.silver(period, "permits/construction"),
-                    "projects": self.pubs.silver(period, "registry/projects"),
-                }
-                layout.build_database(staging, self.pubs.root / period, silver)
+                layout.build_database(staging, self.pubs.root / period, {})
                 os.replace(staging, database)
         return database
 

@@ -101,6 +101,30 @@ def input_accounting(layout: Layout) -> list[dict[str, Any]]:
     return sorted(inputs, key=lambda e: e["path"])
 
 
+# What the manifest says of each expectation result: never a value, only what was checked.
+EXPECTATION_FIELDS = ("file", "expectation", "column", "reason", "success", "unexpected_count")
+
+
+def expectations_of(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """A source's validation report's expectation results as the manifest lists them, `kind`
+    `row` (the row rules, per file) or `batch` (the batch expectations)."""
+    return [
+        {"source": report["source"], "kind": kind, **{k: item.get(k) for k in EXPECTATION_FIELDS}}
+        for kind in ("row", "batch")
+        for item in report.get(f"{kind}_expectations", [])
+    ]
+
+
+def expectation_results(layout: Layout) -> list[dict[str, Any]]:
+    """The result of every expectation the validate step ran, source by source."""
+    results = []
+    for source in SOURCES:
+        report = layout.validation_report(source)
+        if report.exists():
+            results += expectations_of(json.loads(report.read_text()))
+    return results
+
+
 def _silver(layout: Layout) -> dict[str, Path | None]:
     paths = {
         "business": layout.silver("permits/business"),
@@ -205,6 +229,7 @@ def _write(layout: Layout, staging: Path, restricted: Path) -> dict[str, Any]:
         "period": layout.period,
         "rekon_version": pipeline.__version__,
         "inputs": inputs,
+        "expectations": expectation_results(layout),
         "outputs": sorted(outputs, key=lambda o: o["path"]),
         "quality_report": quality.name,
         "data_docs": data_docs,

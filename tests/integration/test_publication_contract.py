@@ -78,4 +78,5 @@ def test_the_manifest_lists_every_file_but_itself_and_the_serving_database(data:
     }
     assert {o["path"] for o in manifest["outputs"]} == held
     assert manifest["quality_report"] == publication.QUALITY_REPORT
+    assert manifest["expectations"] and {e["kind"] for e in manifest["expectations"]} == {"row", "batch"}
     assert manifest["serving"]["database"] == f"{publication.SERVING}/{publication.SERVING_DATABASE}"

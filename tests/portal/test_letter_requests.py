@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, select, text
 from pipeline.portal.app import create_app
 from pipeline.portal.case_tables import letters
 from tests.portal.conftest import PASSWORD, make_settings, seed_users
-from tests.portal.fixture_data import KEY_62, PERIOD, _q
+from tests.portal.fixture_data import KEY_62, PERIOD, _q, serve
 from tests.portal.test_browser import _free_port
 from tests.portal.test_postgres import SERVER
 
@@ -67,8 +67,9 @@ def server(
     )
     con.execute(f"copy f to {_q(findings)} (format parquet)")
     con.close()
-    # The publication changed without a new manifest (a publish always writes one): the
-    # portal's serving tables, built for the copied folder's publication, are stale.
+    serve(findings.parent, PERIOD, data / "work" / PERIOD / "silver")
+    # The publication changed without a new manifest (a publish always writes one): the files
+    # the portal built for the copied folder's publication are stale.
     shutil.rmtree(data / "portal-cache", ignore_errors=True)
     seed_users(db_url)
     app = create_app(make_settings(data, db_url, cookie_secure=False))
