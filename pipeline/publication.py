@@ -148,6 +148,19 @@ PUBLISHED_FOLDER = "published"
 RESTRICTED_FOLDER = "restricted"
 
 MANIFEST = "manifest.json"
+# What the manifest records, in its order (pipeline/publish/run.py writes it; docs/contract.md
+# section 7 says what each holds).
+MANIFEST_KEYS = (
+    "period",
+    "rekon_version",
+    "inputs",
+    "expectations",
+    "outputs",
+    "quality_report",
+    "data_docs",
+    "linkage",
+    "serving",
+)
 QUALITY_REPORT = "quality.html"
 
 

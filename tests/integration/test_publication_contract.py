@@ -71,6 +71,7 @@ def test_the_serving_folder_holds_the_database_and_each_whole_scope_file(data: P
 def test_the_manifest_lists_every_file_but_itself_and_the_serving_database(data: Path) -> None:
     published, _ = _folders(data)
     manifest = json.loads((published / publication.MANIFEST).read_text(encoding="utf-8"))
+    assert list(manifest) == list(publication.MANIFEST_KEYS)
     held = {
         str(p.relative_to(published))
         for p in published.rglob("*")
