@@ -37,8 +37,8 @@ from typing import Any
 
 from pipeline.errors import RekonError
 from pipeline.layout import Layout
+from pipeline.publication import MANIFEST
 
-MANIFEST = "manifest.json"
 # Kept in the staged copy of a delivery: the version of each file when it was copied. A dot name,
 # which ingest never takes for an extract.
 STAGED = ".rekon-staged.json"

@@ -14,14 +14,10 @@ from typing import Any
 from pipeline.db import sql_path
 from pipeline.errors import RekonError
 from pipeline.layout import Layout
+from pipeline.publication import BRANCH_SUMMARY_COLUMNS, FINDINGS, PARQUET
 from pipeline.publish import modes
 from pipeline.publish.swap import recover, staging_dir, swap_into_place
 from pipeline.spreadsheet import copy_csv
-
-BRANCH_COLUMNS = (
-    "priority, category, status, employer_key, employer_name, npp, regency_code, regency_name, "
-    "workers_affected, estimated_contribution_monthly, months_listed, first_seen_period, evidence"
-)
 
 # One row per branch office, the index a national team reads first.
 INDEX_SQL = """
@@ -43,7 +39,7 @@ def summaries_dir(layout: Layout) -> Path:
 def write_branch_summaries(layout: Layout) -> dict[str, Any]:
     import duckdb
 
-    findings = layout.published / "findings.parquet"
+    findings = layout.published / (FINDINGS.name + PARQUET)
     if not findings.exists():
         raise RekonError(f"{layout.period} has no publication to summarise: {findings} is missing")
     target = summaries_dir(layout)
@@ -56,13 +52,14 @@ def write_branch_summaries(layout: Layout) -> dict[str, Any]:
         branches = con.execute(INDEX_SQL).fetchall()
         columns = [d[0] for d in con.description]
         copy_csv(con, f"select '{layout.period}' as period, * from ({INDEX_SQL})", staging / "branches.csv")
+        columns_sql = ", ".join(BRANCH_SUMMARY_COLUMNS)
         for row in branches:
             code = row[0]
             if not code.replace("-", "").replace("_", "").isalnum():
                 raise RekonError(f"branch code {code!r} cannot be a file name")
             copy_csv(
                 con,
-                f"select {BRANCH_COLUMNS} from findings where branch_code = '{code}' order by priority",
+                f"select {columns_sql} from findings where branch_code = '{code}' order by priority",
                 staging / f"{code}.csv",
             )
     finally:

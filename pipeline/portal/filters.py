@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from pipeline.portal import search
 from pipeline.portal.followup import STAGES
+from pipeline.publication import DEFAULT_ORDER, DIRECTIONS, NOT_FOLLOWED_UP, STATIC_SORTS
 
 CATEGORIES = ("PWBD", "PDS_TK", "PDS_UPAH", "PDS_PROGRAM", "PROYEK")
 CATEGORY_LABELS = {
@@ -27,18 +28,11 @@ REGION = re.compile(r"^\d{2}(\.\d{2})?$")
 BRANCH = re.compile(r"^[A-Z0-9-]{1,20}$")
 MAX_SEARCH = 100
 
-_STAGE_ORDER = "list_position(['" + "','".join(STAGES) + "'], coalesce(fu.followup_stage, 'BARU'))"
-SORTS = {
-    "prioritas": "f.priority",
-    "iuran": "f.estimated_contribution_monthly",
-    "pekerja": "f.workers_affected",
-    "nama": "f.employer_name",
-    "wilayah": "f.regency_code",
-    "kategori": "f.category",
-    "status": "f.status",
-    "bulan": "f.months_listed",
-    "tahap": _STAGE_ORDER,
-}
+_STAGE_ORDER = (
+    "list_position(['" + "','".join(STAGES) + f"'], coalesce(fu.followup_stage, '{NOT_FOLLOWED_UP}'))"
+)
+# The publication's sort orders (ranked in its serving tables), and the follow-up stage's.
+SORTS = {**{key: f"f.{column}" for key, column in STATIC_SORTS.items()}, "tahap": _STAGE_ORDER}
 
 
 class InvalidFilter(ValueError):
@@ -53,8 +47,8 @@ class Filters:
     status: str = ""
     tahap: str = ""
     cari: str = ""
-    urut: str = "prioritas"
-    arah: str = "naik"
+    urut: str = DEFAULT_ORDER[0]
+    arah: str = DEFAULT_ORDER[1]
 
     @classmethod
     def from_params(cls, params: Mapping[str, str]) -> Filters:
@@ -68,7 +62,7 @@ class Filters:
             (f.tahap, lambda v: v in STAGES),
             (f.cari, lambda v: len(v) <= MAX_SEARCH),
             (f.urut, lambda v: v in SORTS),
-            (f.arah, lambda v: v in ("naik", "turun")),
+            (f.arah, lambda v: v in DIRECTIONS),
         )
         for value, ok in checks:
             if value and not ok(value):
@@ -101,8 +95,7 @@ class Filters:
         return (" and ".join(clauses) or "true"), params
 
     def order_by(self) -> str:
-        direction = "desc" if self.arah == "turun" else "asc"
-        return f"{SORTS[self.urut]} {direction} nulls last, f.category, f.employer_key"
+        return f"{SORTS[self.urut]} {DIRECTIONS[self.arah]} nulls last, f.category, f.employer_key"
 
     def as_dict(self) -> dict[str, str]:
         """The filters that are set, for the audit log and links."""

@@ -21,21 +21,17 @@ from pipeline.portal.filters import Filters
 from pipeline.portal.published import Publications
 from pipeline.portal.scope import Scope
 from pipeline.portal.serving import Served
-from pipeline.publish.serving import REGIONAL_ORDERS, STATIC_SORTS, rank_column
+from pipeline.publication import (
+    COVERAGE,
+    EXPORT_SELECT,
+    FINDING_SELECT,
+    FOLLOWUP_COLUMNS,
+    NOT_FOLLOWED_UP,
+    REGIONAL_ORDERS,
+    STATIC_SORTS,
+    rank_column,
+)
 
-FINDING_COLUMNS = (
-    "period, category, employer_key, employer_name, nib, npwp, npp, regency_code, regency_name, "
-    "workers_affected, wage_gap_monthly, estimated_contribution_monthly, missing_programs, evidence, "
-    "branch_code, branch_name, status, first_seen_period, months_listed, priority"
-)
-FOLLOWUP_COLUMNS = "followup_stage, followup_date, followup_officer, followup_note"
-_FOLLOWUP_SELECT = (
-    "coalesce(fu.followup_stage, 'BARU') as followup_stage, fu.followup_date, fu.followup_officer, "
-    "fu.followup_note"
-)
-_FINDING_SELECT = ", ".join("f." + c.strip() for c in FINDING_COLUMNS.split(","))
-# A finding as pages and downloads list it: the published columns, then its follow-up.
-EXPORT_COLUMNS = _FINDING_SELECT + ", " + _FOLLOWUP_SELECT
 _FOLLOWUP_JOIN = "left join followups fu on fu.employer_key = f.employer_key and fu.category = f.category"
 
 
@@ -85,7 +81,7 @@ def _filtered_findings(
     scope_sql, params = scope.sql("f.regency_code")
     filter_sql, filter_params = filters.sql()
     sql = f"""
-        select {columns or EXPORT_COLUMNS}
+        select {columns or EXPORT_SELECT}
         from {served.table("findings")} f {_FOLLOWUP_JOIN}
         where {scope_sql} and {filter_sql}"""
     return sql, {**params, **filter_params}
@@ -145,13 +141,13 @@ def findings_page(
             if code is not None:
                 where += f" and f.{_UNIT_COLUMN[level]} = $unit"
                 params["unit"] = code
-            sql = f"select {_FINDING_SELECT} from {served.table('findings')} f where {where} order by {rank}"
+            sql = f"select {FINDING_SELECT} from {served.table('findings')} f where {where} order by {rank}"
         elif not by_stage:
             scope_sql, params = scope.sql("f.regency_code")
             filter_sql, filter_params = filters.sql()
             params.update(filter_params)
             sql = (
-                f"select {_FINDING_SELECT} from {served.table('findings')} f "
+                f"select {FINDING_SELECT} from {served.table('findings')} f "
                 f"where {scope_sql} and {filter_sql} "
                 f"order by {_order(filters)} limit {int(size)} offset {int(first - 1)}"
             )
@@ -162,7 +158,6 @@ def findings_page(
     return (rows if by_stage else with_followups(rows, followups)), total
 
 
-_FOLLOWUP_NAMES = tuple(c.strip() for c in FOLLOWUP_COLUMNS.split(","))
 _indexes: dict[int, tuple[pa.Table, dict[tuple[str, str], tuple]]] = {}
 _indexes_lock = threading.Lock()
 
@@ -177,7 +172,7 @@ def with_followups(rows: list[dict[str, Any]], followups: pa.Table) -> list[dict
             index = {
                 (k, c): values
                 for k, c, *values in zip(
-                    *(columns[n] for n in ("employer_key", "category", *_FOLLOWUP_NAMES)), strict=True
+                    *(columns[n] for n in ("employer_key", "category", *FOLLOWUP_COLUMNS)), strict=True
                 )
             }
             if len(_indexes) > 4:
@@ -189,7 +184,10 @@ def with_followups(rows: list[dict[str, Any]], followups: pa.Table) -> list[dict
             (row["employer_key"], row["category"]), (None, None, None, None)
         )
         row.update(
-            followup_stage=stage or "BARU", followup_date=date, followup_officer=officer, followup_note=note
+            followup_stage=stage or NOT_FOLLOWED_UP,
+            followup_date=date,
+            followup_officer=officer,
+            followup_note=note,
         )
     return rows
 
@@ -360,8 +358,8 @@ def coverage_rows(pubs: Publications, period: str, scope: Scope) -> list[dict[st
     with pubs.reader.cursor() as con:
         return _dicts(
             con.execute(
-                "select level, region_code, region_name, formal_workers, registered_workers, coverage_pct "
-                f"from read_parquet($coverage) c where {where} order by region_code",
+                f"select {', '.join(COVERAGE.columns)} from read_parquet($coverage) c "
+                f"where {where} order by {COVERAGE.order}",
                 params,
             )
         )
@@ -375,7 +373,7 @@ def summary(pubs: Publications, period: str, scope: Scope, followups: pa.Table) 
                 f"""select category, count(*) as employers, sum(workers_affected) as workers,
                            sum(estimated_contribution_monthly) as contribution,
                            count(*) filter (where status = 'BARU') as new,
-                           count(*) filter (where followup_stage <> 'BARU') as followed_up
+                           count(*) filter (where followup_stage <> '{NOT_FOLLOWED_UP}') as followed_up
                     from ({sql}) group by category order by category""",
                 params,
             )
@@ -459,7 +457,7 @@ def employer_findings(
         scope_sql, params = scope.sql("f.regency_code")
         rows = _dicts(
             con.execute(
-                f"select {_FINDING_SELECT} from {served.table('findings')} f "
+                f"select {FINDING_SELECT} from {served.table('findings')} f "
                 f"where f.employer_key = $key and {scope_sql} order by f.category",
                 {**params, "key": employer_key},
             )

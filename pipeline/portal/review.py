@@ -21,23 +21,10 @@ from pipeline.portal.filters import BRANCH, MAX_SEARCH, REGION, InvalidFilter
 from pipeline.portal.published import Publications
 from pipeline.portal.queries import _dicts, duck
 from pipeline.portal.scope import Scope
+from pipeline.publication import REVIEW
 
-# The columns of review.csv, contract section 7, in its order.
-COLUMNS = (
-    "review_id",
-    "period",
-    "employer_key",
-    "employer_name",
-    "regency_code",
-    "nik_masked",
-    "full_name",
-    "gross_wage",
-    "reason",
-    "match_probability",
-    "candidate_nik_masked",
-    "candidate_full_name",
-    "evidence",
-)
+# The columns of the published review table, in its order.
+COLUMNS = REVIEW.columns
 DECISION_COLUMNS = ("decision", "decided_by", "decided_on", "decision_note")
 REASONS = ("kemungkinan_cocok", "nik_tidak_valid")
 REASON_LABELS = {"kemungkinan_cocok": "Kemungkinan cocok", "nik_tidak_valid": "NIK tidak valid"}
@@ -155,11 +142,11 @@ def _source(pubs: Publications, period: str) -> str | None:
     return str(path) if path.is_file() else None
 
 
-_SELECT = (
-    "r.review_id, r.period, r.employer_key, r.employer_name, r.regency_code, r.nik_masked, r.full_name, "
-    "try_cast(r.gross_wage as double) as gross_wage, r.reason, "
-    "try_cast(r.match_probability as double) as match_probability, r.candidate_nik_masked, "
-    "r.candidate_full_name, r.evidence, d.decision, d.decided_by, d.decided_on, d.note as decision_note"
+# Read as numbers whatever type the file gives them (an older publication's may be text).
+_NUMBERS = ("gross_wage", "match_probability")
+_SELECT = ", ".join(
+    [f"try_cast(r.{c} as double) as {c}" if c in _NUMBERS else f"r.{c}" for c in COLUMNS]
+    + ["d.decision", "d.decided_by", "d.decided_on", "d.note as decision_note"]
 )
 
 
@@ -206,8 +193,8 @@ def review_table(
     """The rows for a download: the contract's columns, then the decision that counts."""
     source = _source(pubs, period)
     if source is None:
-        types = {"gross_wage": pa.float64(), "match_probability": pa.float64()}
-        return pa.schema([(c, types.get(c, pa.string())) for c in COLUMNS + DECISION_COLUMNS]).empty_table()
+        columns = COLUMNS + DECISION_COLUMNS
+        return pa.schema([(c, pa.float64() if c in _NUMBERS else pa.string()) for c in columns]).empty_table()
     sql, params = _filtered(source, scope, filters)
     with duck() as con:
         con.register("decisions", decisions)

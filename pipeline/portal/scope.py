@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pipeline import publication
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -47,4 +49,5 @@ class Scope:
         return predicate, {"scope_regencies": list(self.regencies), "scope_provinces": list(self.provinces)}
 
     def label(self) -> str:
-        return "semua wilayah" if self.all_regions else ", ".join(self.provinces + self.regencies)
+        """Whose regions: a findings workbook's title names them (publication.findings_title)."""
+        return publication.NATIONAL_LABEL if self.all_regions else ", ".join(self.provinces + self.regencies)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline import publication
 from pipeline.portal.filters import Filters
 from pipeline.portal.published import Publications
 from pipeline.portal.queries import whole_unit
@@ -39,7 +40,7 @@ class ScopeFile:
 
 
 def _default_order(filters: Filters) -> bool:
-    return filters.urut == "prioritas" and filters.arah == "naik"
+    return (filters.urut, filters.arah) == publication.DEFAULT_ORDER
 
 
 def _unit(served_con: Any, served: Served, scope: Scope, filters: Filters) -> tuple[str, dict] | None:
@@ -65,7 +66,7 @@ def _unit(served_con: Any, served: Served, scope: Scope, filters: Filters) -> tu
         return None
     level, code = unit
     if level == "o":
-        return layout.NATIONAL, {}
+        return publication.NATIONAL, {}
     return str(code), {"province" if level == "p" else "regency": code}
 
 
@@ -109,7 +110,7 @@ def whole_scope_file(
     label = title if kind == "xlsx" else ""
     key = hashlib.sha256("\0".join([served.id, unit, kind, label, digest]).encode()).hexdigest()[:32]
     etag = f'"{key}"'
-    published = served.files / f"temuan_{unit}.{kind}"
+    published = served.files / publication.serving_file(unit, kind)
     if (
         digest == "none"
         and published.is_file()
@@ -146,7 +147,7 @@ def workbook_file(
 
         def build(staging: Path) -> None:
             table = queries.findings_table(pubs, period, scope, filters, followups.table)
-            staging.write_bytes(exports.to_xlsx(table, "Temuan", title))
+            staging.write_bytes(exports.to_xlsx(table, publication.FINDINGS_SHEET, title))
 
         _once(path, build)
     return ScopeFile(path, None, f'"{key}"', "daftar")
@@ -168,10 +169,8 @@ def _once(path: Path, build: Callable[[Path], None]) -> None:
 
 
 def _published_title(served: Served, unit: str) -> str:
-    from pipeline.portal.exports import findings_title
-
-    label = "semua wilayah" if unit == layout.NATIONAL else unit
-    return findings_title(served.period, label)
+    label = publication.NATIONAL_LABEL if unit == publication.NATIONAL else unit
+    return publication.findings_title(served.period, label)
 
 
 def _build(
@@ -196,7 +195,8 @@ def _build(
                 copy_csv(con, sql, staging, stream=True)
                 os.replace(layout.gzip_copy(staging), path.with_name(path.name + ".gz"))
             else:
-                staging.write_bytes(exports.to_xlsx(con.sql(sql).to_arrow_table(), "Temuan", title))
+                table = con.sql(sql).to_arrow_table()
+                staging.write_bytes(exports.to_xlsx(table, publication.FINDINGS_SHEET, title))
         finally:
             con.close()
 

@@ -6,7 +6,8 @@ parallel instead of queueing on one connection. A new publication (its manifest 
 attached beside the old one, which requests already under way keep reading.
 
 A publication made before the serving tables existed gets them built once into the portal's
-cache folder (`<data>/portal-cache/`), from its Parquet files.
+cache folder (`<data>/portal-cache/`), from its Parquet files: without the permits, which are in
+the publication only in its serving tables.
 
 Every publication has an id, a hash of its manifest (which lists the hash of every file it
 holds): the validators of responses and the keys of cached answers start with it, so a new
@@ -30,6 +31,7 @@ import duckdb
 import pyarrow as pa
 from sqlalchemy import Engine, func, select
 
+from pipeline import publication
 from pipeline.portal import db, followup
 from pipeline.portal.published import Publications
 from pipeline.portal.scope import Scope
@@ -85,7 +87,7 @@ class Reader:
 
     def served(self, period: str) -> Served:
         """The period's current publication, attached if new (a stat of its manifest per call)."""
-        manifest = self.pubs.root / period / "manifest.json"
+        manifest = self.pubs.root / period / publication.MANIFEST
         stat = os.stat(manifest)
         key = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
         known = self._current.get(period)
@@ -109,20 +111,20 @@ class Reader:
         known = self._current.get(period)
         if known and known[1].id == pub_id:
             return known[1]
-        folder = manifest.parent / layout.FOLDER
-        database = folder / layout.DATABASE
+        folder = manifest.parent / publication.SERVING
+        database = folder / publication.SERVING_DATABASE
         cache = self.cache_root / period / pub_id
         if not _current_version(database):
             database = self._built(period, cache)
         schema = f"pub_{period.replace('-', '_')}_{pub_id[:12]}_{uuid.uuid4().hex[:6]}"
         self._db.execute(f"attach '{_quoted(database)}' as {schema} (read_only)")
         _forget_other_caches(self.cache_root / period, pub_id)
-        return Served(period, pub_id, schema, folder / layout.FILES, cache)
+        return Served(period, pub_id, schema, folder / publication.SERVING_FILES, cache)
 
     def _built(self, period: str, cache: Path) -> Path:
-        """The serving database of an older publication, built once per publication; other
-        processes wait on a lock file instead of building it again."""
-        database = cache / layout.DATABASE
+        """The serving database of an older publication, built once per publication from its
+        Parquet files; other processes wait on a lock file instead of building it again."""
+        database = cache / publication.SERVING_DATABASE
         if _current_version(database):
             return database
         cache.mkdir(parents=True, exist_ok=True)
@@ -130,12 +132,7 @@ class Reader:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if not _current_version(database):
                 staging = cache / f".{uuid.uuid4().hex}.duckdb"
-                silver = {
-                    "business": self.pubs.silver(period, "permits/business"),
-                    "construction": self.pubs.silver(period, "permits/construction"),
-                    "projects": self.pubs.silver(period, "registry/projects"),
-                }
-                layout.build_database(staging, self.pubs.root / period, silver)
+                layout.build_database(staging, self.pubs.root / period, {})
                 os.replace(staging, database)
         return database
 

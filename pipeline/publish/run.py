@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pipeline
+from pipeline import publication
 from pipeline.contract import SOURCES
 from pipeline.db import connect, sha256_of, sql_path
 from pipeline.errors import PublishWriteError
@@ -32,55 +33,22 @@ from pipeline.validate.report import totals
 
 log = logging.getLogger(__name__)
 
-# Published table -> the select over the reconcile database that makes it (CONTRACT.md section 7).
-TABLES = {
-    "findings": """
-        select period, category, employer_key, employer_name, nib, npwp, npp, regency_code,
-               regency_name, workers_affected, wage_gap_monthly, estimated_contribution_monthly,
-               missing_programs, evidence, branch_code, branch_name, status, first_seen_period,
-               months_listed, priority
-        from findings order by category, employer_key""",
-    "resolved": """
-        select period, category, employer_key, employer_name, regency_code, branch_code, branch_name,
-               status, first_seen_period, last_listed_period
-        from findings_resolved order by category, employer_key""",
-    "workers": """
-        select period, category, employer_key, nik_masked, full_name, gross_wage, reported_wage,
-               matched_by, match_probability, evidence
-        from finding_workers order by category, employer_key, nik""",
-    "review": """
-        select review_id, period, employer_key, employer_name, regency_code, nik_masked, full_name,
-               gross_wage, reason, match_probability, candidate_nik_masked, candidate_full_name, evidence
-        from review_workers order by employer_key, reason, nik_masked, full_name, review_id""",
-    "coverage": """
-        select level, region_code, region_name, formal_workers, registered_workers, coverage_pct
-        from coverage order by region_code""",
-    "quarantine": """
-        select source, file, row_number, reason, detail
-        from quarantine order by source, file, row_number nulls first, reason""",
-}
 
-# Full identities go only to those entitled (UU 27/2022): outside the published folder. The CSV is
-# for people (spreadsheet-safe), the Parquet for the portal (the raw values).
-RESTRICTED = {
-    "workers_full": """
-        select period, category, employer_key, nik, full_name, gross_wage, reported_wage, matched_by,
-               match_probability, evidence
-        from finding_workers order by category, employer_key, nik""",
-}
+def _write_table(con, table: publication.Table, folder: Path) -> list[Path]:
+    """The table's files in `folder`: the CSV for people (spreadsheet-safe), the Parquet raw."""
+    csv, parquet = (folder / name for name in table.files)
+    copy_csv(con, table.select, csv)
+    con.execute(f"copy ({table.select}) to {sql_path(parquet)} (format parquet)")
+    return [csv, parquet]
 
 
-def _export(con, sql: str, folder: Path, name: str) -> list[dict[str, Any]]:
-    outputs = []
-    csv, parquet = folder / f"{name}.csv", folder / f"{name}.parquet"
-    copy_csv(con, sql, csv)
-    con.execute(f"copy ({sql}) to {sql_path(parquet)} (format parquet)")
-    for path in (csv, parquet):
-        outputs.append({"path": path.name, "sha256": sha256_of(path)})
-    rows = con.execute(f"select count(*) from ({sql})").fetchall()[0][0]
-    for output in outputs:
-        output["rows"] = rows
-    return outputs
+def _export(con, table: publication.Table, folder: Path) -> list[dict[str, Any]]:
+    """Write a public table; its files' manifest entries."""
+    rows = con.execute(f"select count(*) from ({table.select})").fetchall()[0][0]
+    return [
+        {"path": path.name, "sha256": sha256_of(path), "rows": rows}
+        for path in _write_table(con, table, folder)
+    ]
 
 
 def linkage_account(con) -> dict[str, Any]:
@@ -132,6 +100,30 @@ def input_accounting(layout: Layout) -> list[dict[str, Any]]:
                     }
                 )
     return sorted(inputs, key=lambda e: e["path"])
+
+
+# What the manifest says of each expectation result: never a value, only what was checked.
+EXPECTATION_FIELDS = ("file", "expectation", "column", "reason", "success", "unexpected_count")
+
+
+def expectations_of(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """A source's validation report's expectation results as the manifest lists them, `kind`
+    `row` (the row rules, per file) or `batch` (the batch expectations)."""
+    return [
+        {"source": report["source"], "kind": kind, **{k: item.get(k) for k in EXPECTATION_FIELDS}}
+        for kind in ("row", "batch")
+        for item in report.get(f"{kind}_expectations", [])
+    ]
+
+
+def expectation_results(layout: Layout) -> list[dict[str, Any]]:
+    """The result of every expectation the validate step ran, source by source."""
+    results = []
+    for source in SOURCES:
+        report = layout.validation_report(source)
+        if report.exists():
+            results += expectations_of(json.loads(report.read_text()))
+    return results
 
 
 def _silver(layout: Layout) -> dict[str, Path | None]:
@@ -200,12 +192,10 @@ def _write(layout: Layout, staging: Path, restricted: Path) -> dict[str, Any]:
                 workbook = pool.submit(write_workbook, book_con, staging, layout.period)
                 try:
                     outputs = []
-                    for name, sql in TABLES.items():
-                        outputs += _export(con, sql, staging, name)
-                    for name, sql in RESTRICTED.items():
-                        copy_csv(con, sql, restricted / f"{name}.csv")
-                        parquet = sql_path(restricted / f"{name}.parquet")
-                        con.execute(f"copy ({sql}) to {parquet} (format parquet)")
+                    for table in publication.PUBLIC.values():
+                        outputs += _export(con, table, staging)
+                    for table in publication.RESTRICTED.values():
+                        _write_table(con, table, restricted)
                     # The portal's serving tables and whole-scope files, from the tables just written.
                     started = time.perf_counter()
                     serving_database, serving_files = write_serving(staging, _silver(layout), layout.period)
@@ -233,20 +223,21 @@ def _write(layout: Layout, staging: Path, restricted: Path) -> dict[str, Any]:
     inputs = input_accounting(layout)
     data_docs = docs_links(layout, relative_to=target)
     quality = write_quality_report(
-        layout, staging / "quality.html", inputs, data_docs, linkage=linkage, histogram=histogram
+        layout, staging / publication.QUALITY_REPORT, inputs, data_docs, linkage=linkage, histogram=histogram
     )
     outputs.append({"path": quality.name, "sha256": sha256_of(quality), "rows": None})
     manifest = {
         "period": layout.period,
         "rekon_version": pipeline.__version__,
         "inputs": inputs,
+        "expectations": expectation_results(layout),
         "outputs": sorted(outputs, key=lambda o: o["path"]),
         "quality_report": quality.name,
         "data_docs": data_docs,
         "linkage": linkage,
         "serving": {"database": str(serving_database.relative_to(staging)), "version": SERVING_VERSION},
     }
-    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    (staging / publication.MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     return {
         "published": str(target),
         "quality_report": str(target / quality.name),

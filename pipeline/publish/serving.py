@@ -31,36 +31,39 @@ from typing import Any
 import duckdb
 
 from pipeline.db import sql_path
+from pipeline.publication import (
+    DEFAULT_ORDER,
+    DIRECTIONS,
+    EXPORT_SELECT,
+    FINDINGS_SHEET,
+    NATIONAL,
+    NATIONAL_LABEL,
+    REGIONAL_ORDERS,
+    SERVING,
+    SERVING_DATABASE,
+    SERVING_FILES,
+    STATIC_SORTS,
+    findings_title,
+    rank_column,
+    serving_file,
+)
+from pipeline.publish.table_xlsx import to_xlsx
+from pipeline.spreadsheet import copy_csv
 
-FOLDER = "serving"
-DATABASE = "serving.duckdb"
-FILES = "files"
 # Bumped when the tables change shape: the portal rebuilds a serving database of another version.
 VERSION = 1
-NATIONAL = "semua"
 
-# Sort orders that do not depend on the follow-up (kept in the portal's database, not here).
-STATIC_SORTS = ("prioritas", "iuran", "pekerja", "nama", "wilayah", "kategori", "status", "bulan")
-DIRECTIONS = {"naik": "asc", "turun": "desc"}
-# The rank columns' prefixes and the partition each ranks within.
-LEVELS = {"o": "", "p": "partition by province_code", "r": "partition by regency_code"}
-# Ranks within a province and a regency are kept for the order a list opens in; a region's list
-# in another order is the top of its rows by their national rank (ranks in every order at every
+# The rank columns' prefixes (publication.rank_column) and the partition each ranks within.
+# Ranks within a province and a regency are kept for REGIONAL_ORDERS only: a region's list in
+# another order is the top of its rows by their national rank (ranks in every order at every
 # level took publish 4 s more CPU at 10 M rows).
-REGIONAL_ORDERS = (("prioritas", "naik"),)
-
-
-def rank_column(level: str, sort: str, direction: str) -> str:
-    return f"{level}_{sort}_{direction}"
+LEVELS = {"o": "", "p": "partition by province_code", "r": "partition by regency_code"}
 
 
 def _global_ranks() -> str:
     """Each finding's rank in each static order, nationally."""
-    from pipeline.portal.filters import SORTS
-
     columns = []
-    for sort in STATIC_SORTS:
-        expression = SORTS[sort].removeprefix("f.")
+    for sort, expression in STATIC_SORTS.items():
         for direction, sql_direction in DIRECTIONS.items():
             order = f"order by {expression} {sql_direction} nulls last, category, employer_key"
             columns.append(f"row_number() over ({order}) as {rank_column('o', sort, direction)}")
@@ -209,7 +212,7 @@ def file_units(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, dict[str,
     none, its selection): national with its XLSX, each province and each branch as CSV (a
     branch's XLSX title names the user's scope, which differs between the users who may
     download it)."""
-    units: list[tuple[str, str, dict[str, Any]]] = [(NATIONAL, "semua wilayah", {})]
+    units: list[tuple[str, str, dict[str, Any]]] = [(NATIONAL, NATIONAL_LABEL, {})]
     for (province,) in con.execute(
         "select distinct province_code from findings where province_code is not null order by 1"
     ).fetchall():
@@ -222,9 +225,6 @@ def file_units(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, dict[str,
 def write_files(database: Path, folder: Path, period: str) -> list[Path]:
     """The whole-scope downloads, as the portal's findings download writes them for a scope
     without follow-up records (the portal builds its own copy once a follow-up is recorded)."""
-    from pipeline.portal import exports
-    from pipeline.spreadsheet import copy_csv
-
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     con = duckdb.connect(str(database), read_only=True)
@@ -232,14 +232,16 @@ def write_files(database: Path, folder: Path, period: str) -> list[Path]:
         con.execute("set enable_progress_bar = false")
         for unit, label, selection in file_units(con):
             relation = export_relation(selection)
-            csv = folder / f"temuan_{unit}.csv"
+            csv = folder / serving_file(unit, "csv")
             copy_csv(con, relation, csv, stream=True)
             written += [csv, gzip_copy(csv)]
             if label:
-                xlsx = folder / f"temuan_{unit}.xlsx"
+                xlsx = folder / serving_file(unit, "xlsx")
                 table = con.sql(relation).to_arrow_table()
-                title = exports.findings_title(period, label)
-                xlsx.write_bytes(exports.to_xlsx(table, "Temuan", title, created=_first_day(period)))
+                title = findings_title(period, label)
+                with duckdb.connect(config={"threads": 1}) as rows:
+                    book = to_xlsx(rows, table, FINDINGS_SHEET, title, created=_first_day(period))
+                xlsx.write_bytes(book)
                 written.append(xlsx)
     finally:
         con.close()
@@ -255,8 +257,6 @@ def export_relation(selection: dict[str, Any], findings: str = "findings", follo
     """SQL for a whole scope's findings as the download lists them, in the default order:
     `selection` is empty (national), {"province": code}, {"regency": code} or {"branch": code};
     `followups` names a registered follow-up table to join, or none (every stage `BARU`)."""
-    from pipeline.portal.queries import EXPORT_COLUMNS
-
     where = "true"
     for key, column in UNIT_COLUMNS.items():
         if key in selection:
@@ -269,7 +269,8 @@ def export_relation(selection: dict[str, Any], findings: str = "findings", follo
             "left join (select null::varchar as followup_stage, null::date as followup_date, "
             "null::varchar as followup_officer, null::varchar as followup_note) fu on false"
         )
-    return f"select {EXPORT_COLUMNS} from {findings} f {join} where {where} order by f.o_prioritas_naik"
+    first = rank_column("o", *DEFAULT_ORDER)
+    return f"select {EXPORT_SELECT} from {findings} f {join} where {where} order by f.{first}"
 
 
 UNIT_COLUMNS = {"province": "province_code", "regency": "regency_code", "branch": "branch_code"}
@@ -288,8 +289,8 @@ def write_serving(published: Path, silver: dict[str, Path | None], period: str) 
     files. The files' bytes are the same on every run (the manifest lists their hashes); the
     database's are not (DuckDB's file layout), so the manifest names it with its version: it
     is made from the published Parquet files, whose hashes the manifest lists."""
-    folder = published / FOLDER
+    folder = published / SERVING
     folder.mkdir(exist_ok=True)
-    database = folder / DATABASE
+    database = folder / SERVING_DATABASE
     build_database(database, published, silver)
-    return database, write_files(database, folder / FILES, period)
+    return database, write_files(database, folder / SERVING_FILES, period)

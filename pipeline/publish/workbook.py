@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.publication import COVERAGE, FINDINGS, QUARANTINE, RESOLVED, REVIEW, WORKERS, workbook_name
 from pipeline.publish.sheet_rows import rendered, splice
 
 EXCEL_MAX_ROWS = 1_048_576  # per sheet, header included
@@ -36,7 +37,7 @@ class Column:
 class Sheet:
     name: str
     sql: str  # the rows: the columns' values first, in order (more may follow, for `order`)
-    order: str  # their order on the sheet
+    order: str  # their order on the sheet: the published table's
     columns: tuple[Column, ...]
     # Print only the table's columns: its last column holds long text, which would otherwise
     # run on past it and shrink the printed page to fit (a chart beside a table needs the rest).
@@ -54,11 +55,11 @@ FIRST_SEEN = Column("Pertama tercatat", width=12)
 SHEETS = (
     Sheet(
         "Temuan",
-        """select category, status, priority, branch_name, employer_key, employer_name, nib, npwp, npp,
+        f"""select category, status, priority, branch_name, employer_key, employer_name, nib, npwp, npp,
                   regency_code, regency_name, workers_affected, wage_gap_monthly,
                   estimated_contribution_monthly, missing_programs, first_seen_period, evidence
-           from findings""",
-        "category, employer_key",
+           from {FINDINGS.source}""",
+        FINDINGS.order,
         (
             CATEGORY,
             Column("Status", width=11),
@@ -82,10 +83,10 @@ SHEETS = (
     ),
     Sheet(
         "Selesai",
-        """select category, employer_key, employer_name, regency_code, branch_name, first_seen_period,
+        f"""select category, employer_key, employer_name, regency_code, branch_name, first_seen_period,
                   last_listed_period
-           from findings_resolved""",
-        "category, employer_key",
+           from {RESOLVED.source}""",
+        RESOLVED.order,
         (
             CATEGORY,
             EMPLOYER_KEY,
@@ -98,10 +99,10 @@ SHEETS = (
     ),
     Sheet(
         "Pekerja",
-        """select category, employer_key, nik_masked, full_name, gross_wage, reported_wage, matched_by,
+        f"""select category, employer_key, nik_masked, full_name, gross_wage, reported_wage, matched_by,
                   round(100 * match_probability, 1), evidence, nik
-           from finding_workers""",
-        "category, employer_key, nik",
+           from {WORKERS.source}""",
+        WORKERS.order,
         (
             CATEGORY,
             EMPLOYER_KEY,
@@ -117,12 +118,12 @@ SHEETS = (
     ),
     Sheet(
         "Perlu Tinjauan",
-        """select review_id, employer_key, employer_name, regency_code, nik_masked, full_name, gross_wage,
+        f"""select review_id, employer_key, employer_name, regency_code, nik_masked, full_name, gross_wage,
                   if(reason = 'nik_tidak_valid', 'NIK tidak valid', 'kemungkinan cocok'),
                   round(100 * match_probability, 1), candidate_nik_masked, candidate_full_name, evidence,
                   reason
-           from review_workers""",
-        "employer_key, reason, nik_masked, full_name, review_id",
+           from {REVIEW.source}""",
+        REVIEW.order,
         (
             Column("ID tinjauan", width=18),
             EMPLOYER_KEY,
@@ -141,10 +142,10 @@ SHEETS = (
     ),
     Sheet(
         "Cakupan",
-        """select if(level = 'province', 'Provinsi', 'Kabupaten/Kota') as level_name, region_code,
+        f"""select if(level = 'province', 'Provinsi', 'Kabupaten/Kota') as level_name, region_code,
                   region_name, formal_workers, registered_workers, coverage_pct
-           from coverage""",
-        "region_code",
+           from {COVERAGE.source}""",
+        COVERAGE.order,
         (
             Column("Tingkat", width=15),
             REGENCY_CODE,
@@ -156,8 +157,8 @@ SHEETS = (
     ),
     Sheet(
         "Karantina",
-        "select source, file, row_number, reason, detail from quarantine",
-        "source, file, row_number nulls first, reason",
+        f"select source, file, row_number, reason, detail from {QUARANTINE.source}",
+        QUARANTINE.order,
         (
             Column("Sumber", width=22),
             Column("Berkas", width=40),
@@ -181,7 +182,7 @@ BY_BRANCH_SQL = """
 def write_workbook(con, folder: Path, period: str) -> Path:
     import xlsxwriter
 
-    path = folder / f"kepatuhan_{period}.xlsx"
+    path = folder / workbook_name(period)
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
     # A fixed creation date keeps the file byte-identical when a period is published again.
     year, month = map(int, period.split("-"))

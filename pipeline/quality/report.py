@@ -15,6 +15,7 @@ from pipeline.contract import SOURCES
 from pipeline.db import connect
 from pipeline.ingest.run import DELIVERY_REPORT
 from pipeline.layout import Layout
+from pipeline.publication import MANIFEST
 from pipeline.validate.report import read_report, totals
 
 EXAMPLES_PER_REASON = 3
@@ -87,7 +88,7 @@ def trend(layout: Layout, current_inputs: list[dict[str, Any]]) -> dict[str, lis
     root = layout.published_root
     if root.exists():
         for folder in sorted(root.iterdir()):
-            manifest = folder / "manifest.json"
+            manifest = folder / MANIFEST
             if folder.name < layout.period and manifest.exists():
                 periods[folder.name] = json.loads(manifest.read_text())["inputs"]
     periods[layout.period] = current_inputs

@@ -20,6 +20,7 @@ from pipeline.contract import SOURCES
 from pipeline.db import frame
 from pipeline.errors import RegistryGateError, RekonError
 from pipeline.layout import Layout, Period
+from pipeline.publication import MANIFEST
 from pipeline.quality.config import QualityConfig
 from pipeline.reference import REFERENCE_DIR
 from pipeline.validate.gx_runner import ROW_ID, Validator
@@ -189,7 +190,7 @@ class BatchRules:
 
 def previous_accepted(layout: Layout, source_name: str) -> int | None:
     """Rows of `source_name` accepted by the previous period's publication, when there is one."""
-    manifest = layout.previous().published / "manifest.json"
+    manifest = layout.previous().published / MANIFEST
     if not manifest.exists():
         return None
     inputs = json.loads(manifest.read_text()).get("inputs", [])

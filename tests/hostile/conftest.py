@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline import publication
 from tests import scenario as s
 
 REPO = Path(__file__).resolve().parents[2]
@@ -70,7 +71,7 @@ class Case:
         return {
             str(p.relative_to(folder)): p.read_bytes()
             for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.name != "serving.duckdb"
+            if p.is_file() and p.name != publication.SERVING_DATABASE
         }
 
     def run(self, *extra: str, period: str | None = None, timeout: float = 600) -> Run:

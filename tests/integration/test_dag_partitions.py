@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import steps
+from pipeline import publication, steps
 from pipeline.layout import Layout
 from pipeline.reconcile.partition import partition_db, prepared_dir
 
 PERIODS = ("2026-09", "2026-10")
-COMPARED = ("findings.csv", "resolved.csv", "workers.csv", "review.csv", "coverage.csv", "quarantine.csv")
+COMPARED = tuple(table.name + publication.CSV for table in publication.PUBLIC.values())
 
 
 @pytest.fixture(scope="module")

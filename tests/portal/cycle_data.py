@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from tests.portal.fixture_data import _q
+from tests.portal.fixture_data import _q, serve
 
 
 def publish_next_period(data: Path, source: str, target: str, gone: tuple[str, str]) -> None:
@@ -37,6 +37,7 @@ def publish_next_period(data: Path, source: str, target: str, gone: tuple[str, s
             to {_q(staging / "resolved.parquet")} (format parquet)"""
     )
     con.close()
+    serve(staging, target)
     (data / "restricted" / target).mkdir(parents=True, exist_ok=True)
     shutil.copy(data / "restricted" / source / "workers_full.csv", data / "restricted" / target)
     staging.rename(dst)  # the portal sees the period only once it is complete

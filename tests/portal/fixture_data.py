@@ -4,7 +4,9 @@
 The region-62 tables in data/ are what `rekon run` published for tests/scenario.py's delivery
 (kept as CSV text, typed here; quality.html is written by the pipeline's own report writer, so it
 follows the report as it is now): the portal's tests then need neither a pipeline run (slow, and
-being changed by others) nor GX, and test_fixture_matches_the_publisher guards against drift."""
+being changed by others) nor GX, and test_fixture_matches_the_publisher guards against drift.
+The serving tables and the manifest's expectation results are written here as publish writes
+them, from those tables, the run's permits and its validation report."""
 
 from __future__ import annotations
 
@@ -13,6 +15,10 @@ import shutil
 from pathlib import Path
 
 import duckdb
+
+from pipeline import publication
+from pipeline.publish.run import expectations_of
+from pipeline.publish.serving import write_serving
 
 DATA = Path(__file__).with_name("data")
 PERIOD = "2026-10"
@@ -122,6 +128,18 @@ def _copy_as_period(data: Path, source: str, target: str) -> None:
     shutil.copy(data / "restricted" / source / "workers_full.csv", data / "restricted" / target)
 
 
+def serve(folder: Path, period: str, silver: Path | None = None) -> None:
+    """(Re)write a publication's serving tables from its Parquet files, as publish does, with
+    the permits and projects in the `silver` folder of a run (none without one)."""
+    shutil.rmtree(folder / publication.SERVING, ignore_errors=True)
+    files = {
+        "business": "permits__business",
+        "construction": "permits__construction",
+        "projects": "registry__projects",
+    }
+    write_serving(folder, {k: silver / f"{v}.parquet" for k, v in files.items()} if silver else {}, period)
+
+
 def _typed_parquet(con: duckdb.DuckDBPyConnection, name: str, target: Path) -> None:
     source = DATA / f"{name}.csv"
     columns = con.execute(f"select * from read_csv({_q(source)}, all_varchar = true) limit 0").description
@@ -158,12 +176,18 @@ def build(root: Path) -> Path:
     for name in ("permits__business", "permits__construction", "registry__projects"):
         _typed_parquet(con, f"silver__{name}", work / "silver" / f"{name}.parquet")
     con.close()
-    shutil.copy(DATA / "manifest.json", published)
+    manifest = json.loads((DATA / "manifest.json").read_text(encoding="utf-8"))
+    manifest["expectations"] = expectations_of(
+        json.loads((DATA / "validation__payroll.json").read_text(encoding="utf-8"))
+    )
+    (published / publication.MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     shutil.copy(DATA / "workers_full.csv", restricted)
     shutil.copy(DATA / "validation__payroll.json", work / "validation" / "payroll.json")
     _quality_report(data, published)
     _add_karawang(published, restricted)
     _copy_as_period(data, PERIOD, EARLIER)
+    serve(published, PERIOD, work / "silver")
+    serve(data / "published" / EARLIER, EARLIER)  # a run of its own, whose permits are gone
     return data
 
 

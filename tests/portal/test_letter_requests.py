@@ -19,7 +19,7 @@ from sqlalchemy import select
 from pipeline.portal.app import create_app
 from pipeline.portal.case_tables import letters
 from tests.portal.conftest import PASSWORD, make_settings, postgres_schema, seed_users, served
-from tests.portal.fixture_data import KEY_62, PERIOD, _q
+from tests.portal.fixture_data import KEY_62, PERIOD, _q, serve
 
 KEYS = [f"77000000000{i:02d}" for i in range(20)]
 
@@ -53,8 +53,9 @@ def server(
     )
     con.execute(f"copy f to {_q(findings)} (format parquet)")
     con.close()
-    # The publication changed without a new manifest (a publish always writes one): the
-    # portal's serving tables, built for the copied folder's publication, are stale.
+    serve(findings.parent, PERIOD, data / "work" / PERIOD / "silver")
+    # The publication changed without a new manifest (a publish always writes one): the files
+    # the portal built for the copied folder's publication are stale.
     shutil.rmtree(data / "portal-cache", ignore_errors=True)
     seed_users(db_url)
     app = create_app(make_settings(data, db_url, cookie_secure=False))

@@ -28,6 +28,7 @@ from tests.portal.fixture_data import (
     KEY_62,
     PERIOD,
     build,
+    serve,
 )
 
 MOVED = "2026-08"  # a period in which the Karawang employer was in 62.71
@@ -57,6 +58,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
     con.execute(
         f"copy (select * replace ({moved}) from read_parquet('{findings}')) to '{findings}' (format parquet)"
     )
+    serve(published / MOVED, MOVED)
     db_url = f"sqlite:///{tmp_path_factory.mktemp('safe-portal-db') / 'portal.db'}"
     seed_users(db_url)
     return create_app(make_settings(data, db_url))

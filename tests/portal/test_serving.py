@@ -20,13 +20,14 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from pipeline import publication
 from pipeline.portal import db, exports, queries
 from pipeline.portal.filters import SORTS, Filters
 from pipeline.portal.followup import CURRENT_SCHEMA
 from pipeline.portal.published import Publications
 from pipeline.portal.scope import Scope
+from pipeline.publication import STATIC_SORTS
 from pipeline.publish import serving as publish_serving
-from pipeline.publish.serving import STATIC_SORTS
 from tests.portal.conftest import PASSWORD, client_for, free_port, login, make_settings, seed_users
 from tests.portal.fixture_data import KEY_62, PERIOD
 
@@ -125,6 +126,29 @@ def test_files_written_at_publish_are_the_portals_downloads(portal_data: Path, t
     sheet = openpyxl.load_workbook(tmp_path / "files" / "temuan_semua.xlsx").active
     assert sheet["A1"].value == f"Temuan kepatuhan periode {P} (semua wilayah)"
     assert sheet.max_row - 2 == len(national.splitlines()) - 1
+
+
+def test_the_portal_reads_only_the_publication(portal_data: Path, tmp_path: Path) -> None:
+    """Without the pipeline's working folder the portal shows the same pages; a publication
+    without serving tables (made before them) gets them built from its Parquet files, without
+    the permits, which only the serving tables hold."""
+    from pipeline.portal.app import create_app
+
+    data = tmp_path / "data"
+    shutil.copytree(portal_data, data, ignore=shutil.ignore_patterns("portal-cache", "work"))
+    db_url = f"sqlite:///{tmp_path / 'portal.db'}"
+    seed_users(db_url)
+    admin = login(client_for(create_app(make_settings(data, db_url))), "admin")
+    assert "expect_column_values_to_match_regex" in admin.get(f"/periods/{P}/quality").text
+    proyek = f"/periods/{P}/employers/9999999999999"
+    assert "Jembatan Kahayan" in admin.get(proyek).text  # the permit's project
+    shutil.rmtree(data / "published" / P / publication.SERVING)
+    older = login(client_for(create_app(make_settings(data, db_url))), "admin")
+    page = older.get(proyek)
+    assert page.status_code == 200 and "9999999999999" in page.text and "Jembatan Kahayan" not in page.text
+    assert (data / "portal-cache" / P).is_dir()
+    url = f"/api/periods/{P}/findings.csv"
+    assert older.get(url).text == admin.get(url).text
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ import pyarrow as pa
 import pytest
 
 from pipeline.portal import exports
+from pipeline.publish import table_xlsx
 from pipeline.publish.sheet_rows import BLOCK_ROWS
 
 
@@ -55,7 +56,7 @@ def test_an_empty_list_has_its_title_and_header() -> None:
 
 
 def test_more_rows_than_a_sheet_holds_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 10)
+    monkeypatch.setattr(table_xlsx, "XLSX_MAX_ROWS", 10)
     with pytest.raises(exports.TooManyRows, match="11 rows do not fit"):
         exports.to_xlsx(pa.table({"i": list(range(11))}), "Temuan", "judul")
 
@@ -70,6 +71,6 @@ def test_columns_are_as_wide_as_their_values_and_filtered() -> None:
     )
     sheet = openpyxl.load_workbook(io.BytesIO(exports.to_xlsx(table, "Temuan", "judul"))).active
     widths = {d.min: d.width for d in sheet.column_dimensions.values()}
-    assert widths[1] >= len("PDS_PROGRAM") and widths[2] <= exports.WIDEST + 1
+    assert widths[1] >= len("PDS_PROGRAM") and widths[2] <= table_xlsx.WIDEST + 1
     assert widths[3] >= len("workers_affected")
     assert sheet.auto_filter.ref == "A2:C4"

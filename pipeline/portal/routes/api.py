@@ -9,6 +9,7 @@ import pyarrow as pa
 from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
+from pipeline import publication
 from pipeline.portal import exports, followup, queries, referral, scopefiles, serving
 from pipeline.portal.auth import Identity, require_role
 from pipeline.portal.context import Portal, portal_of
@@ -99,7 +100,7 @@ def findings_download(request: Request, period: str, identity: ApiUser) -> Respo
     filters = _filters(request)
     scope = identity.user.scope
     followups = serving.followups(portal.engine, identity.user.scope)
-    title = exports.findings_title(period, scope.label()) if kind == "xlsx" else ""
+    title = publication.findings_title(period, scope.label()) if kind == "xlsx" else ""
     name, media_type = f"temuan_{period}.{kind}", CSV if kind == "csv" else XLSX
     rows = queries.count_findings(portal.pubs, period, scope, filters, followups.table)
     if kind == "xlsx" and rows > exports.XLSX_MAX_ROWS:
