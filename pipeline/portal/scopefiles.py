@@ -69,6 +69,10 @@ def _unit(served_con: Any, served: Served, scope: Scope, filters: Filters) -> tu
     return str(code), {"province" if level == "p" else "regency": code}
 
 
+# (publication, follow-up version, scope, unit) -> _digest: the same question is not hashed again
+_digests: dict[tuple, str] = {}
+
+
 def _digest(con: Any, served: Served, followups: Followups, selection: dict[str, Any]) -> str:
     """Which follow-up records the unit's file shows: 'none', or a hash of them."""
     if followups.table.num_rows == 0:
@@ -105,7 +109,12 @@ def whole_scope_file(
         if found is None:
             return None
         unit, selection = found
-        digest = _digest(con, served, followups, selection)
+        known = (served.id, followups.version, scope, unit)
+        digest = _digests.get(known)
+        if digest is None:
+            if len(_digests) > 10_000:
+                _digests.clear()
+            digest = _digests[known] = _digest(con, served, followups, selection)
     label = title if kind == "xlsx" else ""
     key = hashlib.sha256("\0".join([served.id, unit, kind, label, digest]).encode()).hexdigest()[:32]
     etag = f'"{key}"'

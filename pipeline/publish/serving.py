@@ -10,7 +10,10 @@
 - `counts`: findings per regency, branch, category and status, what page counts and the
   summaries add up instead of counting findings;
 - `branches`: the regencies of each branch office (a branch's file is served only to those who
-  see all of them).
+  see all of them);
+- `identifiers` (the NIB, NPWP, NPP and key of each finding, in value order) and `name_words`
+  (every word of the employers' names once, with the findings whose name has it): what a search
+  reads instead of every finding (pipeline/portal/search.py).
 
 `serving/files/` holds the findings of whole scopes as the portal's download writes them
 (nationally, per province, per branch) as CSV, also gzip-compressed, and the national XLSX, built
@@ -36,7 +39,7 @@ FOLDER = "serving"
 DATABASE = "serving.duckdb"
 FILES = "files"
 # Bumped when the tables change shape: the portal rebuilds a serving database of another version.
-VERSION = 1
+VERSION = 2
 NATIONAL = "semua"
 
 # Sort orders that do not depend on the follow-up (kept in the portal's database, not here).
@@ -48,6 +51,10 @@ LEVELS = {"o": "", "p": "partition by province_code", "r": "partition by regency
 # in another order is the top of its rows by their national rank (ranks in every order at every
 # level took publish 4 s more CPU at 10 M rows).
 REGIONAL_ORDERS = (("prioritas", "naik"),)
+# Rows per row group, the unit that a table's min/max per column lets a read skip: an employer's
+# rows, or a searched identifier, are a few rows of a table stored in that order, and a smaller
+# group reads fewer others with them (DuckDB's default is 122,880).
+ROW_GROUP_SIZE = 16_384
 
 
 def rank_column(level: str, sort: str, direction: str) -> str:
@@ -83,12 +90,14 @@ def build_database(path: Path, published: Path, silver: dict[str, Path | None]) 
     """Write the serving database at `path` from a publication folder's Parquet files and the
     run's accepted permits and projects (`silver`: business, construction, projects, each may be
     missing)."""
-    con = duckdb.connect(str(path))
+    con = duckdb.connect()
     try:
         con.execute("set enable_progress_bar = false")
         con.execute("set preserve_insertion_order = true")
+        con.execute(f"attach {sql_path(path)} as serving (row_group_size {ROW_GROUP_SIZE})")
+        con.execute("use serving")
         _tables(con, published, silver)
-        con.execute("checkpoint")
+        con.execute("checkpoint serving")
     finally:
         con.close()
 
@@ -148,7 +157,32 @@ def _tables(con: duckdb.DuckDBPyConnection, published: Path, silver: dict[str, P
                   count(*) filter (where regency_code is null) as without_regency
            from findings where branch_code is not null group by branch_code order by branch_code"""
     )
+    _search_tables(con)
     _permits(con, silver)
+
+
+def _search_tables(con: duckdb.DuckDBPyConnection) -> None:
+    from pipeline.portal.search import IDENTIFIERS, name_words_sql
+
+    columns = ", ".join(IDENTIFIERS)
+    con.execute(
+        f"""create table identifiers as
+            with v as (
+                select unnest([{columns}]) as value, unnest({list(IDENTIFIERS)}) as kind,
+                       employer_key, category
+                from findings)
+            select distinct value, kind, employer_key, category from v where value is not null
+            order by value, kind, employer_key, category"""
+    )
+    con.execute(
+        f"""create table name_words as
+            with w as (
+                select distinct unnest({name_words_sql("employer_name")}) as word, employer_key, category
+                from findings)
+            select word, list({{'employer_key': employer_key, 'category': category}}
+                              order by employer_key, category) as findings
+            from w group by word order by word"""
+    )
 
 
 def _permits(con: duckdb.DuckDBPyConnection, silver: dict[str, Path | None]) -> None:
