@@ -286,8 +286,9 @@ def _count(con: duckdb.DuckDBPyConnection, served: Served, scope: Scope, filters
 def count_findings(
     pubs: Publications, period: str, scope: Scope, filters: Filters, followups: pa.Table
 ) -> int:
-    with _reading(pubs, period, followups) as (con, served):
-        return _count(con, served, scope, filters)
+    needs_followups = bool(filters.tahap or filters.cari)
+    with _reading(pubs, period, followups if needs_followups else None) as (con, served):
+        return _cached_count(con, served, scope, filters)
 
 
 def count_rows(pubs: Publications, period: str, sql: str, params: dict[str, Any], followups: pa.Table) -> int:
@@ -345,19 +346,25 @@ def workers_table(
 
 
 def csv_chunks(
-    pubs: Publications, period: str, sql: str, params: dict[str, Any], followups: pa.Table
+    pubs: Publications,
+    period: str,
+    sql: str,
+    params: dict[str, Any],
+    followups: pa.Table,
+    keep: Path | None = None,
 ) -> Iterator[bytes]:
     """The result of `sql` as CSV, as DuckDB writes it, sent while DuckDB writes it: DuckDB
     copies the result into a private temporary file on a thread of its own, and the file is read
     as it grows, so the first block leaves as soon as DuckDB flushes it and memory holds one block.
-    A client that goes away interrupts the copy.
+    A client that goes away interrupts the copy. `keep`: once sent to the end, the file is kept
+    there (scopefiles.keep_csv) for the next download of the same question.
 
     Runs on a cursor of its own: a streamed response's blocks may be read on any thread."""
     from pipeline.spreadsheet import copy_csv
 
     con = pubs.reader.own_cursor()
     con.register("followups", followups)
-    folder = Path(tempfile.mkdtemp(prefix="rekon-portal-"))
+    folder = Path(tempfile.mkdtemp(prefix=".rekon-portal-", dir=keep.parent if keep else None))
     path = folder / "export.csv"
     failed: list[BaseException] = []
 
@@ -385,6 +392,10 @@ def csv_chunks(
                         time.sleep(0.002)
         if failed:
             raise failed[0]
+        if keep is not None and path.exists():
+            from pipeline.portal.scopefiles import keep_csv
+
+            keep_csv(path, keep)
     finally:
         if writer.is_alive():
             con.interrupt()

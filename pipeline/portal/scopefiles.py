@@ -161,6 +161,47 @@ def workbook_file(
     return ScopeFile(path, None, f'"{key}"', "daftar")
 
 
+# Filtered lists kept as files per publication, at most (a search's text is never kept).
+MAX_KEPT_LISTS = 2000
+
+
+@dataclass(frozen=True)
+class KeptList:
+    """A filtered list's CSV as a file: `found` when a download of the same question kept it,
+    else where the streamed answer is to be kept (None: it is not kept)."""
+
+    found: ScopeFile | None
+    keep: Path | None
+
+
+def list_csv(
+    pubs: Publications, period: str, scope: Scope, filters: Filters, followups: Followups
+) -> KeptList:
+    """A filtered list's CSV, kept once a download of it has streamed to the end
+    (queries.csv_chunks), per publication, scope, filters and follow-up state: the same question
+    asked again is answered from the file, gzip and ranges included. The scope is part of the key."""
+    served = pubs.reader.served(period)
+    parts = [served.id, "csv", repr(scope), repr(sorted(filters.as_dict().items())), followups.version]
+    key = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
+    path = served.cache / "lists" / f"temuan_{key}.csv"
+    if path.is_file():
+        gz = path.with_name(path.name + ".gz")
+        return KeptList(ScopeFile(path, gz if gz.is_file() else None, f'"{key}"', "daftar"), None)
+    folder = path.parent
+    if filters.cari or (folder.is_dir() and sum(1 for _ in folder.glob("*.csv")) >= MAX_KEPT_LISTS):
+        return KeptList(None, None)
+    folder.mkdir(parents=True, exist_ok=True)
+    return KeptList(None, path)
+
+
+def keep_csv(written: Path, path: Path) -> None:
+    """Keep a CSV that a download wrote in full (`written`, in `path`'s folder) as `path`, with
+    its gzip copy put in place first, so that whoever finds the CSV finds the copy too."""
+    gz = layout.gzip_copy(written)
+    os.replace(gz, path.with_name(path.name + ".gz"))
+    os.replace(written, path)
+
+
 def _once(path: Path, build: Callable[[Path], None]) -> None:
     """Build `path` once: other threads and processes wait on its lock, then find it."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -55,6 +55,16 @@ REGIONAL_ORDERS = (("prioritas", "naik"),)
 # rows, or a searched identifier, are a few rows of a table stored in that order, and a smaller
 # group reads fewer others with them (DuckDB's default is 122,880).
 ROW_GROUP_SIZE = 16_384
+# Columns an employer page or a search looks rows up by, one value at a time: an index finds the
+# rows without reading the row group they are in.
+INDEXED = (
+    ("findings", "employer_key"),
+    ("workers", "employer_key"),
+    ("resolved", "employer_key"),
+    ("business_permits", "employer_key"),
+    ("construction_permits", "employer_key"),
+    ("identifiers", "value"),
+)
 
 
 def rank_column(level: str, sort: str, direction: str) -> str:
@@ -159,6 +169,8 @@ def _tables(con: duckdb.DuckDBPyConnection, published: Path, silver: dict[str, P
     )
     _search_tables(con)
     _permits(con, silver)
+    for table, column in INDEXED:
+        con.execute(f"create index {table}_by_{column} on {table} ({column})")
 
 
 def _search_tables(con: duckdb.DuckDBPyConnection) -> None:

@@ -149,8 +149,11 @@ def findings_csv(request: Request, period: str, identity: ApiUser) -> Response:
     found = scopefiles.whole_scope_file(portal.pubs, period, scope, filters, followups, "csv", "")
     if found is not None:
         return _file_download(portal, request, identity, found, CSV, name, detail)
+    kept = scopefiles.list_csv(portal.pubs, period, scope, filters, followups)
+    if kept.found is not None:
+        return _file_download(portal, request, identity, kept.found, CSV, name, detail)
     _, sql, params = queries.findings_relation(portal.pubs, period, scope, filters)
-    chunks = queries.csv_chunks(portal.pubs, period, sql, params, followups.table)
+    chunks = queries.csv_chunks(portal.pubs, period, sql, params, followups.table, kept.keep)
     return _streamed(portal, request, identity, chunks, name, detail)
 
 
