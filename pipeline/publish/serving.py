@@ -6,7 +6,8 @@
   for the order the list opens in), so that a page of a whole scope is a range of ranks, not a
   sort of the table;
 - `workers`, `resolved`, `business_permits`, `construction_permits`: rows by employer, stored in
-  employer order so that an employer page reads only its own row groups;
+  employer order and indexed by employer key (INDEXED), so that an employer page or an
+  employer's workers read only the employer's rows;
 - `counts`: findings per regency, branch, category and status, what page counts and the
   summaries add up instead of counting findings;
 - `branches`: the regencies of each branch office (a branch's file is served only to those who
