@@ -395,7 +395,10 @@ def csv_chunks(
         if keep is not None and path.exists():
             from pipeline.portal.scopefiles import keep_csv
 
-            keep_csv(path, keep)
+            try:
+                keep_csv(path, keep)
+            except OSError:
+                pass  # the answer went out whole; the next one is streamed again
     finally:
         if writer.is_alive():
             con.interrupt()
