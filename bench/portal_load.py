@@ -13,8 +13,13 @@ Prints, per level: the p95 of pages, of downloads to the first and to the last b
 throughput; errors; and the server's CPU (all its processes, in cores). Sends traffic to
 127.0.0.1 only and stops by itself.
 
+--profile N instead asks for each kind of request N times in a row, one at a time (after one
+of each to warm up), alternating the two users, and prints the server's CPU per request of each
+kind: what the load test's throughput is made of, and a figure that other work on the machine
+hardly changes (the server runs one worker process unless --workers says otherwise).
+
     .venv/bin/python bench/portal_load.py [--levels 1,10,50,100] [--seconds 30] [--data DIR]
-        [--code DIR] [--workers N]
+        [--code DIR] [--workers N] [--profile N]
 
 --code runs the server from another checkout (a before/after comparison); users go to a
 throw-away portal database either way."""
@@ -229,6 +234,42 @@ async def _client(base: str, target: Target, user: str, stop_at: float, results:
                 results.last_byte.append(elapsed)
 
 
+async def _profile(base: str, target: Target, server_pid: int, rounds: int) -> None:
+    """Server CPU per request of each kind, requests one at a time (see --profile)."""
+    import httpx
+
+    sessions = {}
+    for user in ("bebanadmin", "bebanprov"):
+        http = httpx.AsyncClient(base_url=base, timeout=120.0)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', (await http.get("/login")).text).group(1)
+        done = await http.post("/login", data={"username": user, "password": PASSWORD, "csrf_token": token})
+        if done.status_code != 303:
+            raise SystemExit(f"login of {user}: HTTP {done.status_code}")
+        sessions[user] = http
+    names = [name for _, name, _ in _requests(target, "bebanadmin")]
+    print("server CPU per request (ms), one at a time, after a warm-up request of each kind:")
+    try:
+        for index, name in enumerate(names):
+            for warm in (True, False):
+                count = 2 if warm else rounds
+                cpu0, wall0, size = _tree_cpu_seconds(server_pid), time.perf_counter(), 0
+                for i in range(count):
+                    user = ("bebanadmin", "bebanprov")[i % 2]
+                    url = _requests(target, user)[index][2]
+                    async with sessions[user].stream("GET", url) as response:
+                        async for chunk in response.aiter_raw():
+                            size += len(chunk)
+                    if response.status_code != 200:
+                        raise SystemExit(f"{name}: HTTP {response.status_code}")
+            cpu = (_tree_cpu_seconds(server_pid) - cpu0) / rounds * 1000
+            wall = (time.perf_counter() - wall0) / rounds * 1000
+            kilobytes = size / rounds / 1e3
+            print(f"  {name:<22} {cpu:7.1f} ms CPU  {wall:7.1f} ms wall  {kilobytes:9.1f} kB", flush=True)
+    finally:
+        for http in sessions.values():
+            await http.aclose()
+
+
 def _p95(values: list[float]) -> str:
     if len(values) < 2:
         return f"{values[0] * 1000:.0f}" if values else "-"
@@ -250,6 +291,7 @@ def main() -> int:
     parser.add_argument("--data", type=Path, help="an existing data folder (default: the test fixture)")
     parser.add_argument("--code", type=Path, default=REPO, help="the checkout whose server to run")
     parser.add_argument("--workers", type=int, default=0, help="server processes (default: the server's)")
+    parser.add_argument("--profile", type=int, default=0, help="server CPU per request, N of each kind")
     args = parser.parse_args()
     seconds = min(args.seconds, MAX_SECONDS)
     levels = [int(n) for n in args.levels.split(",")]
@@ -263,9 +305,17 @@ def main() -> int:
         db_url = f"sqlite:///{work / 'portal.db'}"
         target = _prepare(data, db_url)
         port = _free_port()
-        server = _serve(args.code.resolve(), data, db_url, port, args.workers)
+        workers = args.workers or (1 if args.profile else 0)
+        server = _serve(args.code.resolve(), data, db_url, port, workers)
         base = f"http://127.0.0.1:{port}"
         print(f"portal of {args.code} on {base}, period {target.period}, province user {target.province}")
+        if args.profile:
+            try:
+                asyncio.run(_profile(base, target, server.pid, args.profile))
+            finally:
+                server.terminate()
+                server.wait(timeout=60)
+            return 0
         print(
             "clients  requests  ok/s   pages p95  first byte p95  last byte p95  login p95  "
             "server CPU  errors"

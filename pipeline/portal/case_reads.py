@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.portal.published import Publications
-from pipeline.portal.queries import _dicts, duck
+from pipeline.portal.queries import _dicts, _reading, duck
 from pipeline.portal.scope import Scope
 
 
@@ -45,27 +45,35 @@ def resolved_in(pubs: Publications, pairs: list[tuple[str, str, str]]) -> dict[t
 def employer_workers_page(
     pubs: Publications, period: str, employer_key: str, categories: list[str], page: int, size: int
 ) -> tuple[list[dict[str, Any]], int]:
-    """One page of an employer's workers (masked NIKs), and how many there are."""
-    path = pubs.table(period, "workers")
-    if not path.is_file() or not categories:
+    """One page of an employer's workers (masked NIKs), and how many there are: read from the
+    serving table, stored in employer order, so only the employer's rows are read. The page and
+    the count come from one query (the page by row number: a LIMIT would read the rows twice)."""
+    if not categories:
         return [], 0
-    params = {"workers": str(path), "key": employer_key, "categories": categories}
+    params = {"key": employer_key, "categories": categories}
     where = "employer_key = $key and list_contains($categories::varchar[], category)"
-    with duck() as con:
-        total = con.execute(f"select count(*) from read_parquet($workers) where {where}", params).fetchone()[
-            0
-        ]
+    order = "category, full_name, nik_masked"
+    first, last = (page - 1) * size + 1, page * size
+    with _reading(pubs, period) as (con, served):
+        workers = served.table("workers")
         rows = _dicts(
             con.execute(
                 f"""select category, nik_masked as nik, full_name,
                            try_cast(gross_wage as double) as gross_wage,
-                           try_cast(reported_wage as double) as reported_wage, matched_by
-                    from read_parquet($workers) where {where}
-                    order by category, full_name, nik_masked
-                    limit {int(size)} offset {int((page - 1) * size)}""",
+                           try_cast(reported_wage as double) as reported_wage, matched_by,
+                           count(*) over () as total
+                    from {workers} where {where}
+                    qualify row_number() over (order by {order}) between {int(first)} and {int(last)}
+                    order by {order}""",
                 params,
             )
         )
+        if not rows:
+            total = con.execute(f"select count(*) from {workers} where {where}", params).fetchall()[0][0]
+            return [], total
+    total = rows[0]["total"]
+    for row in rows:
+        del row["total"]
     return rows, total
 
 

@@ -9,14 +9,17 @@ import shutil
 import tempfile
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
+from pipeline.portal import search
 from pipeline.portal.filters import Filters
 from pipeline.portal.published import Publications
 from pipeline.portal.scope import Scope
@@ -74,12 +77,67 @@ def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
+def _filter_sql(
+    con: duckdb.DuckDBPyConnection, served: Served, filters: Filters
+) -> tuple[str, dict[str, Any]]:
+    """The filters as a predicate over `f` (findings) and `fu` (follow-up), as Filters.sql()
+    gives them, with a search looked up in the publication's search tables (_search_sql)."""
+    if not filters.cari:
+        return filters.sql()
+    sql, params = replace(filters, cari="").sql()
+    search_sql, search_params = _search_sql(con, served, filters.cari)
+    return f"{sql} and {search_sql}", {**params, **search_params}
+
+
+# A search that finds at most this many employers is answered by listing their keys; more, by a
+# join with the search tables.
+MAX_LISTED = 500
+_searches: OrderedDict[tuple[str, str], list[tuple[str, str]] | None] = OrderedDict()
+_searches_lock = threading.Lock()
+MAX_SEARCHES = 2000
+
+
+def _search_sql(con: duckdb.DuckDBPyConnection, served: Served, text: str) -> tuple[str, dict[str, Any]]:
+    """The search as a predicate over `f`. The findings it finds are looked up once per
+    publication and text (a bounded number kept) and named by their keys, so that the findings
+    and the workers, stored in key order, are read only where those keys are."""
+    matches, params = search.indexed_matches(text, served.table("identifiers"), served.table("name_words"))
+    key = (served.id, text)
+    with _searches_lock:
+        found = _searches.get(key, ())
+        if found != ():
+            _searches.move_to_end(key)
+    if found == ():
+        rows = con.execute(f"select distinct employer_key, category from ({matches})", params).fetchall()
+        keys = {k for k, _ in rows}
+        found = sorted(rows) if len(keys) <= MAX_LISTED else None
+        with _searches_lock:
+            _searches[key] = found
+            while len(_searches) > MAX_SEARCHES:
+                _searches.popitem(last=False)
+    if found is None:
+        return (
+            f"exists (select 1 from ({matches}) s "
+            "where s.employer_key = f.employer_key and s.category = f.category)",
+            params,
+        )
+    if not found:
+        return "false", {}
+    keys = sorted({k for k, _ in found})
+    listed = {f"cari_k{i}": k for i, k in enumerate(keys)}
+    names = ", ".join(f"${name}" for name in listed)
+    return (
+        f"f.employer_key in ({names}) and list_contains($cari_found, [f.employer_key, f.category])",
+        {**listed, "cari_found": [[k, c] for k, c in found]},
+    )
+
+
 def _filtered_findings(
-    served: Served, scope: Scope, filters: Filters, columns: str = ""
+    con: duckdb.DuckDBPyConnection, served: Served, scope: Scope, filters: Filters, columns: str = ""
 ) -> tuple[str, dict[str, Any]]:
     """The findings a user may see that pass the filters, with their current follow-up stage."""
     scope_sql, params = scope.sql("f.regency_code")
-    filter_sql, filter_params = filters.sql()
+    filter_sql, filter_params = _filter_sql(con, served, filters)
     sql = f"""
         select {columns or EXPORT_SELECT}
         from {served.table("findings")} f {_FOLLOWUP_JOIN}
@@ -144,7 +202,7 @@ def findings_page(
             sql = f"select {FINDING_SELECT} from {served.table('findings')} f where {where} order by {rank}"
         elif not by_stage:
             scope_sql, params = scope.sql("f.regency_code")
-            filter_sql, filter_params = filters.sql()
+            filter_sql, filter_params = _filter_sql(con, served, filters)
             params.update(filter_params)
             sql = (
                 f"select {FINDING_SELECT} from {served.table('findings')} f "
@@ -152,7 +210,7 @@ def findings_page(
                 f"order by {_order(filters)} limit {int(size)} offset {int(first - 1)}"
             )
         else:
-            sql, params = _filtered_findings(served, scope, filters)
+            sql, params = _filtered_findings(con, served, scope, filters)
             sql += f" order by {_order(filters)} limit {int(size)} offset {int(first - 1)}"
         rows = _dicts(con.execute(sql, params))
     return (rows if by_stage else with_followups(rows, followups)), total
@@ -212,7 +270,7 @@ def _count(con: duckdb.DuckDBPyConnection, served: Served, scope: Scope, filters
     """Findings in scope that pass the filters: a sum of precomputed counts unless the filter
     needs the follow-up stage or a text search."""
     if filters.tahap or filters.cari:
-        sql, params = _filtered_findings(served, scope, filters, "1")
+        sql, params = _filtered_findings(con, served, scope, filters, "1")
         return con.execute(f"select count(*) from ({sql})", params).fetchall()[0][0]
     scope_sql, params = scope.sql("f.regency_code")
     filter_sql, filter_params = filters.sql()
@@ -226,8 +284,9 @@ def _count(con: duckdb.DuckDBPyConnection, served: Served, scope: Scope, filters
 def count_findings(
     pubs: Publications, period: str, scope: Scope, filters: Filters, followups: pa.Table
 ) -> int:
-    with _reading(pubs, period, followups) as (con, served):
-        return _count(con, served, scope, filters)
+    needs_followups = bool(filters.tahap or filters.cari)
+    with _reading(pubs, period, followups if needs_followups else None) as (con, served):
+        return _cached_count(con, served, scope, filters)
 
 
 def count_rows(pubs: Publications, period: str, sql: str, params: dict[str, Any], followups: pa.Table) -> int:
@@ -240,8 +299,8 @@ def findings_relation(
 ) -> tuple[Served, str, dict[str, Any]]:
     """The download's query (its columns, in the list's order) over the current publication;
     it joins a registered `followups` table."""
-    served = pubs.reader.served(period)
-    sql, params = _filtered_findings(served, scope, filters)
+    with _reading(pubs, period) as (con, served):
+        sql, params = _filtered_findings(con, served, scope, filters)
     return served, f"{sql} order by {_order(filters)}", params
 
 
@@ -257,8 +316,8 @@ def workers_relation(
     pubs: Publications, period: str, scope: Scope, filters: Filters, full: bool
 ) -> tuple[str, dict[str, Any]]:
     """Workers of the findings that pass the filters; `full` reads the restricted file with NIKs."""
-    served = pubs.reader.served(period)
-    sql, params = _filtered_findings(served, scope, filters, "f.category, f.employer_key")
+    with _reading(pubs, period) as (con, served):
+        sql, params = _filtered_findings(con, served, scope, filters, "f.category, f.employer_key")
     if full:
         source, identity = restricted_source(pubs.restricted_workers(period)), "w.nik"
         params["workers"] = str(pubs.restricted_workers(period))
@@ -285,19 +344,25 @@ def workers_table(
 
 
 def csv_chunks(
-    pubs: Publications, period: str, sql: str, params: dict[str, Any], followups: pa.Table
+    pubs: Publications,
+    period: str,
+    sql: str,
+    params: dict[str, Any],
+    followups: pa.Table,
+    keep: Path | None = None,
 ) -> Iterator[bytes]:
     """The result of `sql` as CSV, as DuckDB writes it, sent while DuckDB writes it: DuckDB
     copies the result into a private temporary file on a thread of its own, and the file is read
     as it grows, so the first block leaves as soon as DuckDB flushes it and memory holds one block.
-    A client that goes away interrupts the copy.
+    A client that goes away interrupts the copy. `keep`: once sent to the end, the file is kept
+    there (scopefiles.keep_csv) for the next download of the same question.
 
     Runs on a cursor of its own: a streamed response's blocks may be read on any thread."""
     from pipeline.spreadsheet import copy_csv
 
     con = pubs.reader.own_cursor()
     con.register("followups", followups)
-    folder = Path(tempfile.mkdtemp(prefix="rekon-portal-"))
+    folder = Path(tempfile.mkdtemp(prefix=".rekon-portal-", dir=keep.parent if keep else None))
     path = folder / "export.csv"
     failed: list[BaseException] = []
 
@@ -325,6 +390,13 @@ def csv_chunks(
                         time.sleep(0.002)
         if failed:
             raise failed[0]
+        if keep is not None and path.exists():
+            from pipeline.portal.scopefiles import keep_csv
+
+            try:
+                keep_csv(path, keep)
+            except OSError:
+                pass  # the answer went out whole; the next one is streamed again
     finally:
         if writer.is_alive():
             con.interrupt()
@@ -367,7 +439,7 @@ def coverage_rows(pubs: Publications, period: str, scope: Scope) -> list[dict[st
 
 def summary(pubs: Publications, period: str, scope: Scope, followups: pa.Table) -> dict[str, Any]:
     with _reading(pubs, period, followups) as (con, served):
-        sql, params = _filtered_findings(served, scope, Filters())
+        sql, params = _filtered_findings(con, served, scope, Filters())
         by_category = _dicts(
             con.execute(
                 f"""select category, count(*) as employers, sum(workers_affected) as workers,

@@ -70,6 +70,10 @@ def _unit(served_con: Any, served: Served, scope: Scope, filters: Filters) -> tu
     return str(code), {"province" if level == "p" else "regency": code}
 
 
+# (publication, follow-up version, scope, unit) -> _digest: the same question is not hashed again
+_digests: dict[tuple, str] = {}
+
+
 def _digest(con: Any, served: Served, followups: Followups, selection: dict[str, Any]) -> str:
     """Which follow-up records the unit's file shows: 'none', or a hash of them."""
     if followups.table.num_rows == 0:
@@ -106,7 +110,12 @@ def whole_scope_file(
         if found is None:
             return None
         unit, selection = found
-        digest = _digest(con, served, followups, selection)
+        known = (served.id, followups.version, scope, unit)
+        digest = _digests.get(known)
+        if digest is None:
+            if len(_digests) > 10_000:
+                _digests.clear()
+            digest = _digests[known] = _digest(con, served, followups, selection)
     label = title if kind == "xlsx" else ""
     key = hashlib.sha256("\0".join([served.id, unit, kind, label, digest]).encode()).hexdigest()[:32]
     etag = f'"{key}"'
@@ -151,6 +160,47 @@ def workbook_file(
 
         _once(path, build)
     return ScopeFile(path, None, f'"{key}"', "daftar")
+
+
+# Filtered lists kept as files per publication, at most (a search's text is never kept).
+MAX_KEPT_LISTS = 2000
+
+
+@dataclass(frozen=True)
+class KeptList:
+    """A filtered list's CSV as a file: `found` when a download of the same question kept it,
+    else where the streamed answer is to be kept (None: it is not kept)."""
+
+    found: ScopeFile | None
+    keep: Path | None
+
+
+def list_csv(
+    pubs: Publications, period: str, scope: Scope, filters: Filters, followups: Followups
+) -> KeptList:
+    """A filtered list's CSV, kept once a download of it has streamed to the end
+    (queries.csv_chunks), per publication, scope, filters and follow-up state: the same question
+    asked again is answered from the file, gzip and ranges included. The scope is part of the key."""
+    served = pubs.reader.served(period)
+    parts = [served.id, "csv", repr(scope), repr(sorted(filters.as_dict().items())), followups.version]
+    key = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
+    path = served.cache / "lists" / f"temuan_{key}.csv"
+    if path.is_file():
+        gz = path.with_name(path.name + ".gz")
+        return KeptList(ScopeFile(path, gz if gz.is_file() else None, f'"{key}"', "daftar"), None)
+    folder = path.parent
+    if filters.cari or (folder.is_dir() and sum(1 for _ in folder.glob("*.csv")) >= MAX_KEPT_LISTS):
+        return KeptList(None, None)
+    folder.mkdir(parents=True, exist_ok=True)
+    return KeptList(None, path)
+
+
+def keep_csv(written: Path, path: Path) -> None:
+    """Keep a CSV that a download wrote in full (`written`, in `path`'s folder) as `path`, with
+    its gzip copy put in place first, so that whoever finds the CSV finds the copy too."""
+    gz = layout.gzip_copy(written)
+    os.replace(gz, path.with_name(path.name + ".gz"))
+    os.replace(written, path)
 
 
 def _once(path: Path, build: Callable[[Path], None]) -> None:

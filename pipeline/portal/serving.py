@@ -167,13 +167,17 @@ class Followups:
     version: str  # part of every validator and cache key of an answer that shows follow-up
 
 
-_followups: dict[int, tuple[tuple, list[tuple]]] = {}
+# engine -> (count and last event id, the current records, their table as each scope sees it)
+_followups: dict[int, tuple[tuple, list[tuple], dict[Scope, pa.Table]]] = {}
 _followups_lock = threading.Lock()
+MAX_SCOPES = 1000
 
 
 def followups(engine: Engine, scope: Scope) -> Followups:
     """The current follow-up stages as `scope` sees them (notes of other branches left out),
-    with a version that changes whenever a record is added."""
+    with a version that changes whenever a record is added. Each scope's table is made once per
+    version: the same table object, so that what is built from it (queries.with_followups'
+    index) is made once too."""
     fc = db.followup_current
     with engine.connect() as con:
         count, last = con.execute(select(func.count(), func.max(fc.c.event_id))).one()
@@ -183,6 +187,12 @@ def followups(engine: Engine, scope: Scope) -> Followups:
         with _followups_lock:
             known = _followups.get(id(engine))
             if not (known and known[0] == key):
-                known = (key, followup.all_current(engine))
+                known = (key, followup.all_current(engine), {})
                 _followups[id(engine)] = known
-    return Followups(followup.visible_table(known[1], scope), version)
+    tables = known[2]
+    table = tables.get(scope)
+    if table is None:
+        if len(tables) > MAX_SCOPES:
+            tables.clear()
+        table = tables[scope] = followup.visible_table(known[1], scope)
+    return Followups(table, version)

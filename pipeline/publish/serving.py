@@ -6,11 +6,15 @@
   for the order the list opens in), so that a page of a whole scope is a range of ranks, not a
   sort of the table;
 - `workers`, `resolved`, `business_permits`, `construction_permits`: rows by employer, stored in
-  employer order so that an employer page reads only its own row groups;
+  employer order and indexed by employer key (INDEXED), so that an employer page or an
+  employer's workers read only the employer's rows;
 - `counts`: findings per regency, branch, category and status, what page counts and the
   summaries add up instead of counting findings;
 - `branches`: the regencies of each branch office (a branch's file is served only to those who
-  see all of them).
+  see all of them);
+- `identifiers` (the NIB, NPWP, NPP and key of each finding, in value order) and `name_words`
+  (every word of the employers' names once, with the findings whose name has it): what a search
+  reads instead of every finding (pipeline/portal/search.py).
 
 `serving/files/` holds the findings of whole scopes as the portal's download writes them
 (nationally, per province, per branch) as CSV, also gzip-compressed, and the national XLSX, built
@@ -51,13 +55,27 @@ from pipeline.publish.table_xlsx import to_xlsx
 from pipeline.spreadsheet import copy_csv
 
 # Bumped when the tables change shape: the portal rebuilds a serving database of another version.
-VERSION = 1
+VERSION = 2
 
 # The rank columns' prefixes (publication.rank_column) and the partition each ranks within.
 # Ranks within a province and a regency are kept for REGIONAL_ORDERS only: a region's list in
 # another order is the top of its rows by their national rank (ranks in every order at every
 # level took publish 4 s more CPU at 10 M rows).
 LEVELS = {"o": "", "p": "partition by province_code", "r": "partition by regency_code"}
+# Rows per row group, the unit that a table's min/max per column lets a read skip: an employer's
+# rows, or a searched identifier, are a few rows of a table stored in that order, and a smaller
+# group reads fewer others with them (DuckDB's default is 122,880).
+ROW_GROUP_SIZE = 16_384
+# Columns an employer page or a search looks rows up by, one value at a time: an index finds the
+# rows without reading the row group they are in.
+INDEXED = (
+    ("findings", "employer_key"),
+    ("workers", "employer_key"),
+    ("resolved", "employer_key"),
+    ("business_permits", "employer_key"),
+    ("construction_permits", "employer_key"),
+    ("identifiers", "value"),
+)
 
 
 def _global_ranks() -> str:
@@ -86,12 +104,14 @@ def build_database(path: Path, published: Path, silver: dict[str, Path | None]) 
     """Write the serving database at `path` from a publication folder's Parquet files and the
     run's accepted permits and projects (`silver`: business, construction, projects, each may be
     missing)."""
-    con = duckdb.connect(str(path))
+    con = duckdb.connect()
     try:
         con.execute("set enable_progress_bar = false")
         con.execute("set preserve_insertion_order = true")
+        con.execute(f"attach {sql_path(path)} as serving (row_group_size {ROW_GROUP_SIZE})")
+        con.execute("use serving")
         _tables(con, published, silver)
-        con.execute("checkpoint")
+        con.execute("checkpoint serving")
     finally:
         con.close()
 
@@ -151,7 +171,34 @@ def _tables(con: duckdb.DuckDBPyConnection, published: Path, silver: dict[str, P
                   count(*) filter (where regency_code is null) as without_regency
            from findings where branch_code is not null group by branch_code order by branch_code"""
     )
+    _search_tables(con)
     _permits(con, silver)
+    for table, column in INDEXED:
+        con.execute(f"create index {table}_by_{column} on {table} ({column})")
+
+
+def _search_tables(con: duckdb.DuckDBPyConnection) -> None:
+    from pipeline.portal.search import IDENTIFIERS, name_words_sql
+
+    columns = ", ".join(IDENTIFIERS)
+    con.execute(
+        f"""create table identifiers as
+            with v as (
+                select unnest([{columns}]) as value, unnest({list(IDENTIFIERS)}) as kind,
+                       employer_key, category
+                from findings)
+            select distinct value, kind, employer_key, category from v where value is not null
+            order by value, kind, employer_key, category"""
+    )
+    con.execute(
+        f"""create table name_words as
+            with w as (
+                select distinct unnest({name_words_sql("employer_name")}) as word, employer_key, category
+                from findings)
+            select word, list({{'employer_key': employer_key, 'category': category}}
+                              order by employer_key, category) as findings
+            from w group by word order by word"""
+    )
 
 
 def _permits(con: duckdb.DuckDBPyConnection, silver: dict[str, Path | None]) -> None:
