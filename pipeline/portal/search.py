@@ -14,25 +14,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-# Legal forms and their usual abbreviations: not part of what makes a name.
-LEGAL_FORMS = ("pt", "cv", "ud", "pd", "fa", "tbk", "persero", "perum", "koperasi", "kop", "yayasan", "firma")
+from pipeline.search_terms import IDENTIFIERS, name_words_sql, words
+
 MIN_PREFIX_DIGITS = 4
-_FORMS = "|".join(LEGAL_FORMS)
-
-
-def words(text: str) -> list[str]:
-    """`PT. Satu-Jaya, Tbk` -> ['satu', 'jaya']."""
-    return [w for w in re.sub(r"[^a-z0-9]+", " ", text.lower()).split() if w not in LEGAL_FORMS]
-
-
-def name_words_sql(column: str) -> str:
-    """The words of a name column as a list, in SQL: the same as words() above."""
-    # '[^a-z0-9]+' -> ' ', split, drop empty words and legal forms.
-    return (
-        f"list_filter(string_split(regexp_replace(lower(coalesce({column}, '')), '[^a-z0-9]+', ' ', 'g'), "
-        "' '), "
-        f"lambda w: w <> '' and not regexp_full_match(w, '{_FORMS}'))"
-    )
 
 
 def _word_matches(name_word: str, typed: str) -> str:
@@ -44,7 +28,6 @@ def _word_matches(name_word: str, typed: str) -> str:
 
 
 # Identifiers found when typed whole, and those also found by their first digits.
-IDENTIFIERS = ("nib", "npwp", "npp", "employer_key")
 PREFIXED = ("nib", "npwp", "npp")
 
 

@@ -52,6 +52,7 @@ from pipeline.publication import (
     serving_file,
 )
 from pipeline.publish.table_xlsx import to_xlsx
+from pipeline.search_terms import IDENTIFIERS, name_words_sql
 from pipeline.spreadsheet import copy_csv
 
 # Bumped when the tables change shape: the portal rebuilds a serving database of another version.
@@ -178,8 +179,6 @@ def _tables(con: duckdb.DuckDBPyConnection, published: Path, silver: dict[str, P
 
 
 def _search_tables(con: duckdb.DuckDBPyConnection) -> None:
-    from pipeline.portal.search import IDENTIFIERS, name_words_sql
-
     columns = ", ".join(IDENTIFIERS)
     con.execute(
         f"""create table identifiers as
