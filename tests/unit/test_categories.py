@@ -100,8 +100,8 @@ def test_the_oracle_has_a_rule_for_every_category_and_says_which_it_lacks(monkey
     from pipeline.demo import truth
 
     assert len(truth.rules()) == len(categories())
-    monkeypatch.setattr(truth, "category_codes", lambda: (*category_codes(), "CONTOH"))
-    with pytest.raises(AssertionError, match="no rule for CONTOH"):
+    monkeypatch.setattr(truth, "category_codes", lambda: (*category_codes(), "TANPA_ATURAN"))
+    with pytest.raises(AssertionError, match="no rule for TANPA_ATURAN"):
         truth.rules()
 
 
