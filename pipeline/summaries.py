@@ -17,18 +17,19 @@ from pipeline.layout import Layout
 from pipeline.publication import BRANCH_SUMMARY_COLUMNS, FINDINGS, PARQUET
 from pipeline.publish import modes
 from pipeline.publish.swap import recover, staging_dir, swap_into_place
+from pipeline.reference import categories
 from pipeline.spreadsheet import copy_csv
 
-# One row per branch office, the index a national team reads first.
-INDEX_SQL = """
+# One row per branch office, the index a national team reads first: a column of findings per
+# category (pipeline/reference/categories.csv, in its order), named by the code in lower case.
+CATEGORY_COUNTS = ",\n           ".join(
+    f"count(*) filter (where category = '{c.code}') as {c.column}" for c in categories()
+)
+INDEX_SQL = f"""
     select branch_code, any_value(branch_name) as branch_name, count(*) as findings,
            count(*) filter (where status = 'BARU') as new_findings,
            coalesce(sum(estimated_contribution_monthly), 0)::bigint as contribution_monthly,
-           count(*) filter (where category = 'PWBD') as pwbd,
-           count(*) filter (where category = 'PDS_TK') as pds_tk,
-           count(*) filter (where category = 'PDS_UPAH') as pds_upah,
-           count(*) filter (where category = 'PDS_PROGRAM') as pds_program,
-           count(*) filter (where category = 'PROYEK') as proyek
+           {CATEGORY_COUNTS}
     from findings group by branch_code order by branch_code"""
 
 

@@ -30,10 +30,10 @@ from pipeline.demo.model import Chunk, Context, Window, build_chunk, fixed_posit
 from pipeline.demo.records import LATE_FILE, build_period
 from pipeline.demo.roles import CASES, NOTES, ROLE_NAMES
 from pipeline.demo.survey import build_survey, coverage
+from pipeline.reference import category_codes
 
 CHUNK_SIZE = 10_000
 MIN_EMPLOYERS = len(CASES) + 20  # every planted case, plus ordinary employers to borrow from
-CATEGORIES = ("PWBD", "PDS_TK", "PDS_UPAH", "PDS_PROGRAM", "PROYEK")
 QUARANTINE_COLUMNS = ["source", "file", "row_number", "reason"]
 FILES_COLUMNS = ["file", "rows_received", "rows_accepted", "rows_quarantined"]
 Progress = Callable[[str], None]
@@ -210,10 +210,10 @@ def _write_truth(
         "seed": seed,
         "employers": employers,
         "window": list(window.periods),
-        "findings": {c: int((findings.category == c).sum()) for c in CATEGORIES},
+        "findings": {c: int((findings.category == c).sum()) for c in category_codes()},
         "estimated_contribution_monthly": {
             c: int(findings.loc[findings.category == c, "estimated_contribution_monthly"].sum())
-            for c in CATEGORIES
+            for c in category_codes()
         },
         "quarantine": {str(k): int(v) for k, v in q.reason.value_counts().sort_index().items()},
         "files": len(files_frame),
@@ -230,7 +230,7 @@ def _write_truth(
 
 def _sorted_findings(found: list[pd.DataFrame]) -> pd.DataFrame:
     frame = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=oracle.FINDING_COLUMNS)
-    order = {c: i for i, c in enumerate(CATEGORIES)}
+    order = {c: i for i, c in enumerate(category_codes())}
     frame = frame.assign(_order=frame.category.map(order))
     frame = frame.sort_values(["_order", "employer_key"], kind="stable").drop(columns="_order")
     return frame[oracle.FINDING_COLUMNS].reset_index(drop=True)

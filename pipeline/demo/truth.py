@@ -8,6 +8,8 @@ generator's wages and values are chosen so that no total ever lands on half a ru
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
@@ -16,6 +18,7 @@ import pandas as pd
 from pipeline.demo import refdata as ref
 from pipeline.demo.model import Chunk
 from pipeline.demo.records import PeriodRecords
+from pipeline.reference import category_codes
 
 FINDING_COLUMNS = ["period", "category", "employer_key", "workers_affected", "estimated_contribution_monthly"]
 _NO_FINDINGS = pd.DataFrame(
@@ -113,16 +116,18 @@ def compute(chunk: Chunk, records: PeriodRecords, period: str, t: int) -> tuple[
     registered = np.unique(emp.cid.to_numpy()[emp.status.to_numpy() == "AKTIF"])
     members = _participants_by_component(emp, part)
     profile = _profile(emp, bus)
-    cap = ref.jp_cap(period)
-    workers = _match(pay, members.loc[members.status.to_numpy() == "AKTIF"])
-    active = con.loc[(con.start_m.to_numpy() <= t) & (con.end_m.to_numpy() >= t)]
-    found = [
-        _pwbd(workers, bus, active, registered, profile, cap, period),
-        _pds_tk(workers, registered, profile, cap),
-        _pds_upah(workers, registered, profile, cap),
-        _pds_program(members, registered, profile, cap),
-        _proyek(active, set(prj.permit_number.dropna())),
-    ]
+    facts = Facts(
+        workers=_match(pay, members.loc[members.status.to_numpy() == "AKTIF"]),
+        business=bus,
+        active=con.loc[(con.start_m.to_numpy() <= t) & (con.end_m.to_numpy() >= t)],
+        registered=registered,
+        members=members,
+        profile=profile,
+        registered_permits=set(prj.permit_number.dropna()),
+        cap=ref.jp_cap(period),
+        period=period,
+    )
+    found = [rule(facts) for rule in rules()]
     findings = pd.concat([f for f in found if len(f)] or [_NO_FINDINGS], ignore_index=True)
     out = pd.DataFrame(
         {
@@ -134,6 +139,44 @@ def compute(chunk: Chunk, records: PeriodRecords, period: str, t: int) -> tuple[
         }
     )
     return out, _coverage(members, registered)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the rules read, for one chunk and period."""
+
+    workers: pd.DataFrame  # payroll workers of the period, with the participant each matches
+    business: pd.DataFrame  # business permits
+    active: pd.DataFrame  # construction permits active in the period
+    registered: np.ndarray  # components of AKTIF registered employers
+    members: pd.DataFrame  # participants, with their employer's component
+    profile: pd.DataFrame  # scale, KBLI and programs held, per employer
+    registered_permits: set[str]  # construction permits registered as projects
+    cap: int  # the JP wage cap in force
+    period: str
+
+
+# The oracle's own rule for each category, written from the contract apart from the pipeline's
+# models. Every category of pipeline/reference/categories.csv needs one (`rules`).
+RULES: dict[str, Callable[[Facts], pd.DataFrame]] = {
+    "PWBD": lambda f: _pwbd(f.workers, f.business, f.active, f.registered, f.profile, f.cap, f.period),
+    "PDS_TK": lambda f: _pds_tk(f.workers, f.registered, f.profile, f.cap),
+    "PDS_UPAH": lambda f: _pds_upah(f.workers, f.registered, f.profile, f.cap),
+    "PDS_PROGRAM": lambda f: _pds_program(f.members, f.registered, f.profile, f.cap),
+    "PROYEK": lambda f: _proyek(f.active, f.registered_permits),
+}
+
+
+def rules() -> list[Callable[[Facts], pd.DataFrame]]:
+    """The rule of each category of categories.csv, in its order; an error names a category the
+    oracle has no rule for, since its truth would silently lack that category's findings."""
+    missing = [code for code in category_codes() if code not in RULES]
+    if missing:
+        raise AssertionError(
+            f"the demo's truth (pipeline/demo/truth.py RULES) has no rule for {', '.join(missing)} "
+            "of pipeline/reference/categories.csv"
+        )
+    return [RULES[code] for code in category_codes()]
 
 
 def _participants_by_component(emp: pd.DataFrame, part: pd.DataFrame) -> pd.DataFrame:

@@ -14,15 +14,9 @@ from urllib.parse import urlencode
 from pipeline.portal import search
 from pipeline.portal.followup import STAGES
 from pipeline.publication import DEFAULT_ORDER, DIRECTIONS, NOT_FOLLOWED_UP, STATIC_SORTS
+from pipeline.reference import category_codes
 
-CATEGORIES = ("PWBD", "PDS_TK", "PDS_UPAH", "PDS_PROGRAM", "PROYEK")
-CATEGORY_LABELS = {
-    "PWBD": "Wajib belum daftar",
-    "PDS_TK": "Daftar sebagian: tenaga kerja",
-    "PDS_UPAH": "Daftar sebagian: upah",
-    "PDS_PROGRAM": "Daftar sebagian: program",
-    "PROYEK": "Proyek konstruksi belum terdaftar",
-}
+CATEGORIES = category_codes()
 STATUSES = ("BARU", "BERULANG")
 REGION = re.compile(r"^\d{2}(\.\d{2})?$")
 BRANCH = re.compile(r"^[A-Z0-9-]{1,20}$")

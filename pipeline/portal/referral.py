@@ -6,10 +6,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from pipeline.portal.filters import CATEGORY_LABELS
 from pipeline.portal.followup import STAGE_LABELS
-from pipeline.portal.legal import legal_basis
 from pipeline.portal.text import rupiah
+from pipeline.reference import category_labels, legal_bases
 
 # Debian's fonts-dejavu-core: Unicode names (é, ñ, Arabic-derived spellings) need a TTF font; the
 # PDF core fonts only know Latin-1.
@@ -101,11 +100,11 @@ def build(
     )
 
     heading("2. Temuan dan dasar hukum")
-    basis = legal_basis()
+    basis, labels = legal_bases(), category_labels()
     for f in findings:
         pairs(
             [
-                ("Kategori", f"{f['category']}: {CATEGORY_LABELS.get(f['category'], '')}"),
+                ("Kategori", f"{f['category']}: {labels.get(f['category'], '')}"),
                 (
                     "Status",
                     f"{f.get('status') or '-'}; tercatat sejak {f.get('first_seen_period') or '-'}, "

@@ -9,15 +9,17 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
-from pipeline.portal.filters import CATEGORIES, CATEGORY_LABELS, STATUSES
+from pipeline.portal.filters import CATEGORIES, STATUSES
 from pipeline.portal.followup import STAGE_LABELS, STAGES
 from pipeline.portal.text import number, rupiah
+from pipeline.reference import categories, category_labels
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 TEMPLATES.env.filters.update(rupiah=rupiah, number=number)
 TEMPLATES.env.globals.update(
     CATEGORIES=CATEGORIES,
-    CATEGORY_LABELS=CATEGORY_LABELS,
+    CATEGORY_LABELS=category_labels(),
+    CATEGORY_DEFINITIONS=categories(),
     STATUSES=STATUSES,
     STAGES=STAGES,
     STAGE_LABELS=STAGE_LABELS,

@@ -14,7 +14,8 @@ that may run on a different machine; each writes only its own files:
    partition reads but the merge does (coverage counts them).
 2. `build_partition`: one DuckDB file per partition, `partitions/<province>.duckdb`, holding the
    plan's `province` models (worker-level models and per-employer marts) over its rows.
-3. `merge_partitions`: concatenates the partitions' marts into `rekon.duckdb` and builds the
+3. `merge_partitions`: concatenates the partitions' marts into `rekon.duckdb` (a mart that is a
+   view, such as `category_findings`, is built again over the merged tables) and builds the
    plan's `national` models (branch priorities, resolved findings, coverage, quarantine) there,
    so `publish` reads exactly the tables `build_models` makes.
 
@@ -35,7 +36,7 @@ from pipeline.db import sql_path
 from pipeline.errors import RekonError
 from pipeline.layout import Layout
 from pipeline.reconcile.plan import Model, plan
-from pipeline.reconcile.run import attach_inputs, build_model, connect_building
+from pipeline.reconcile.run import attach_inputs, build_model, connect_building, materialisation
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +56,18 @@ def partition_db(layout: Layout, partition: str) -> Path:
     return partitions_dir(layout) / f"{partition}.duckdb"
 
 
+def _is_view(model: Model) -> bool:
+    return materialisation(model.path, model.path.read_text()) == "view"
+
+
 def partition_outputs(models: list[Model]) -> list[str]:
-    """The marts each partition builds: what the merge takes from every partition."""
-    return [m.name for m in models if m.stage == "province" and m.layer == "marts"]
+    """The marts each partition builds as tables: what the merge takes from every partition."""
+    return [m.name for m in models if m.stage == "province" and m.layer == "marts" and not _is_view(m)]
+
+
+def merged_views(models: list[Model]) -> list[Model]:
+    """The marts each partition builds as views: the merge builds them again, over the merged tables."""
+    return [m for m in models if m.stage == "province" and m.layer == "marts" and _is_view(m)]
 
 
 def _build(con, models: list[Model], stage: str, timings: dict[str, float]) -> None:
@@ -229,6 +239,8 @@ def merge_partitions(layout: Layout) -> dict[str, Any]:
             con.execute(f"create table {name} as {union}")
         for i in range(len(partitions)):
             con.execute(f"detach part_{i}")
+        if partitions:
+            _build(con, merged_views(models), "province", timings)
         _build(con, models, "national", timings)
         counts = dict(
             con.execute(

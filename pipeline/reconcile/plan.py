@@ -11,15 +11,19 @@ A model says what it needs in config lines at the top of its file (`-- key: valu
   node each row carries, an expression over the row `t`), `component` (rows carry their employer's
   component) or `replicated` (a small table every partition gets whole).
 - `materialized: view` and `set: <setting> = <value>`: how it is kept and built (`pipeline/reconcile/run.py`).
+- `reads: ref_<name>.<column>`: the model also reads the models named in that column of the
+  reference table (`pipeline/reference/<name>.csv`), for a Python model whose SQL is written from
+  it (`marts/category_findings.py` reads the model of each row of `categories.csv`).
 
 What a model reads comes from parsing its SQL with sqlglot (a Python model's string constants: its
-SQL, or a model's name alone), and the build order from those dependencies; `rekon models` prints
-the plan.
+SQL, or a model's name alone) and from its `reads:` lines, and the build order from those
+dependencies; `rekon models` prints the plan.
 """
 
 from __future__ import annotations
 
 import ast
+import csv
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,13 +32,14 @@ import sqlglot
 from sqlglot import exp
 
 from pipeline.errors import RekonError
+from pipeline.reference import reference_files
 
 SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 
 # The folders of models, in the order data flows through them.
 LAYERS = ("staging", "intermediate", "marts")
 STAGES = ("prepare", "province", "national")
-CONFIG_KEYS = ("partition", "split", "materialized", "set")
+CONFIG_KEYS = ("partition", "split", "materialized", "set", "reads")
 
 
 def model_config(code: str, comment: str = "--") -> dict[str, list[str]]:
@@ -53,6 +58,11 @@ def _comment(path: Path) -> str:
     return "#" if path.suffix == ".py" else "--"
 
 
+def file_config(path: Path, code: str) -> dict[str, list[str]]:
+    """The config lines of a model file, SQL (`-- `) or Python (`# `)."""
+    return model_config(code, _comment(path))
+
+
 def _reads(path: Path, code: str, names: set[str]) -> set[str]:
     """The models a model reads: the tables its SQL names. A Python model's SQL is its string
     constants; a constant that is a model's name alone (`con.table("int_x")`, a tuple of the
@@ -65,6 +75,35 @@ def _reads(path: Path, code: str, names: set[str]) -> set[str]:
         if isinstance(node, ast.Constant) and isinstance(node.value, str)
     ]
     return (set().union(*map(tables_read, texts)) | set(texts)) & names
+
+
+def _csv_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _listed(path: Path, config: dict[str, list[str]], names: set[str]) -> set[str]:
+    """The models a model's `reads: ref_<name>.<column>` lines name: the values of that column of
+    the reference table. A value that names no model is an error: the table lists a model that has
+    no file."""
+    found: set[str] = set()
+    for value in config.get("reads", []):
+        table, _, column = value.partition(".")
+        source = reference_files().get(table.removeprefix("ref_")) if table.startswith("ref_") else None
+        rows = _csv_rows(source) if source else []
+        if not rows or column not in rows[0]:
+            raise RekonError(
+                f"model {path.name}: `{_comment(path)} reads: {value}` must name a column of a reference "
+                "table, `ref_<name>.<column>`"
+            )
+        listed = {row[column] for row in rows if row[column]}
+        if listed - names:
+            raise RekonError(
+                f"{source.name} names the models {', '.join(sorted(listed - names))}, which have no file "
+                f"under sql/ (model {path.name} reads them)"
+            )
+        found |= listed
+    return found
 
 
 def tables_read(sql: str) -> set[str]:
@@ -123,10 +162,10 @@ def _split(path: Path, config: dict[str, list[str]]) -> tuple[str, str | None]:
 def read_model(path: Path, names: set[str]) -> Model:
     """A model file's plan entry; RekonError when its config does not say where it is built."""
     code = path.read_text(encoding="utf-8")
-    config = model_config(code, _comment(path))
+    config = file_config(path, code)
     stage = _stage(path, config)
     split = _split(path, config) if stage == "prepare" else ("", None)
-    reads = _reads(path, code, names) - {path.stem}
+    reads = (_reads(path, code, names) | _listed(path, config, names)) - {path.stem}
     return Model(path, stage, split, frozenset(reads))
 
 

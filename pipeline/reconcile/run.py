@@ -19,7 +19,7 @@ from pipeline.db import connect, sql_path
 from pipeline.errors import RekonError
 from pipeline.layout import Layout, Period
 from pipeline.linkage.decisions import attach_decisions
-from pipeline.reconcile.plan import SQL_DIR, Model, model_config, plan
+from pipeline.reconcile.plan import SQL_DIR, Model, file_config, model_config, plan
 from pipeline.reference import reference_files
 
 log = logging.getLogger(__name__)
@@ -40,9 +40,9 @@ def materialisation(model: Path, code: str) -> str:
     """How a model is kept: staging models only rename and cast, so they stay views over the
     silver files; intermediate models are tables in the session's in-memory database (built in
     memory, spilled to disk when large, never written to the database file: writing them cost a
-    third of the step); marts are what `publish` and the merge read, tables in the file. A SQL
-    model configured `-- materialized: view` is a view instead."""
-    configured_view = model.suffix == ".sql" and model_config(code).get("materialized") == ["view"]
+    third of the step); marts are what `publish` and the merge read, tables in the file. A model
+    configured `materialized: view` is a view instead."""
+    configured_view = file_config(model, code).get("materialized") == ["view"]
     return "view" if model.parent.name == "staging" or configured_view else "table"
 
 
@@ -71,17 +71,24 @@ def model_table(model: Path) -> str:
 def build_model(con, path: Path) -> None:
     """Make the table or view named after the model file. A `.sql` model is one `select`; a `.py`
     model is a module whose `model(con)` returns a relation (as dbt's Python models return a
-    frame), for work that SQL does badly, such as a graph search."""
+    frame), for work that SQL does badly, such as a graph search, or the text of a `select` it
+    writes (from reference data, say), built as a SQL model is."""
     code = path.read_text()
     kind, table = materialisation(path, code), model_table(path)
     if path.suffix == ".py":
-        if kind == "view":
-            # a view would read the model's in-process objects after they are gone
-            raise RekonError(f"{path.name}: a Python model must be a table, not a {kind}")
         spec = importlib.util.spec_from_file_location(f"rekon_model_{path.stem}", path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        con.register("model_output", module.model(con))
+        output = module.model(con)
+        if isinstance(output, str):
+            con.execute(f"create or replace {kind} {table} as {output}")
+            return
+        if kind == "view":
+            # a view would read the model's in-process objects after they are gone
+            raise RekonError(
+                f"{path.name}: a Python model that returns a relation must be a table, not a view"
+            )
+        con.register("model_output", output)
         try:
             con.execute(f"create or replace {kind} {table} as select * from model_output")
         finally:

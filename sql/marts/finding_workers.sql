@@ -21,18 +21,26 @@ participants as (
     from int_registered_workers
 ),
 
+listed_findings as (
+    -- Each finding's employer, with the list above that its category's workers come from
+    -- (`worker_list` in pipeline/reference/categories.csv; none for a category without one).
+    select findings.category, findings.component, categories.worker_list
+    from category_findings as findings
+    join ref_categories as categories using (category)
+),
+
 listed as (
-    select 'PWBD' as category, * from unregistered
-    where component in (select component from findings_pwbd)
+    select findings.category, unregistered.* from unregistered
+    join listed_findings as findings using (component)
+    where findings.worker_list = 'unregistered'
     union all
-    select 'PDS_TK', * from unregistered
-    where component in (select component from findings_pds_tk)
+    select findings.category, under_reported.* from under_reported
+    join listed_findings as findings using (component)
+    where findings.worker_list = 'under_reported'
     union all
-    select 'PDS_UPAH', * from under_reported
-    where component in (select component from findings_pds_upah)
-    union all
-    select 'PDS_PROGRAM', * from participants
-    where component in (select component from findings_pds_program)
+    select findings.category, participants.* from participants
+    join listed_findings as findings using (component)
+    where findings.worker_list = 'participants'
 )
 
 select

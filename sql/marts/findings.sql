@@ -6,15 +6,8 @@
 -- first_seen_period is where its current unbroken run of listings began.
 -- Priority, per branch: estimated arrears so far (monthly contribution x months listed in a
 -- row), then workers affected, then category and employer key; 1 is followed up first.
-with categories as (
-    select * from findings_pwbd
-    union all by name select * from findings_pds_tk
-    union all by name select * from findings_pds_upah
-    union all by name select * from findings_pds_program
-    union all by name select * from findings_proyek
-),
-
-regions as (
+-- The findings of every category come from category_findings (pipeline/reference/categories.csv).
+with regions as (
     select kode as region_code, nama as region_name from ref_wilayah_kemendagri_2025
 ),
 
@@ -24,7 +17,7 @@ listed_nodes as materialized (
     -- DuckDB otherwise chose. It replaced a session-wide optimizer setting, so the model can be
     -- built beside others (10 M rows: 1.11 s to 1.07 s; 1 M rows: 0.11 s either way).
     select node, component from int_identity_components
-    where component in (select component from categories)
+    where component in (select component from category_findings)
 ),
 
 identity as (
@@ -43,7 +36,7 @@ identity as (
 
 listed as (
     select
-        categories.*,
+        category_findings.*,
         employers.employer_key,
         employers.employer_name,
         employers.nib,
@@ -56,13 +49,13 @@ listed as (
         coalesce(previous.first_seen_period, previous.period, getvariable('period')) as first_seen_period,
         if(previous.employer_key is null, 'BARU', 'BERULANG') as status,
         identity.links
-    from categories
+    from category_findings
     join int_employers as employers using (component)
     left join regions on regions.region_code = employers.regency_code
     left join int_branches as branches on branches.regency_code = employers.regency_code
     left join identity using (component)
     left join prev_findings as previous
-        on previous.category = categories.category and previous.employer_key = employers.employer_key
+        on previous.category = category_findings.category and previous.employer_key = employers.employer_key
 ),
 
 ranked as (

@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipeline.errors import RekonError
 from pipeline.reconcile.plan import model_config
 from pipeline.reconcile.run import (
     MART_ROW_GROUP,
@@ -98,3 +99,24 @@ def test_tables_in_the_file_are_written_in_small_row_groups(tmp_path: Path) -> N
     build_model(con, _model(tmp_path, "marts", "m", f"select range as x from range({3 * MART_ROW_GROUP})"))
     groups = con.execute("select count(distinct row_group_id) from pragma_storage_info('m')").fetchall()
     assert groups == [(3,)]
+
+
+def test_a_python_model_that_writes_its_sql_may_be_a_view(tmp_path: Path) -> None:
+    con = connect_building(tmp_path / "built.duckdb")
+    prepare_session(con, "2026-10")
+    build_model(con, _model(tmp_path, "marts", "m", "select 1 as x"))
+    python = tmp_path / "marts" / "union_m.py"
+    python.write_text(
+        "# partition: province\n# materialized: view\n"
+        "def model(con):\n    return 'select x from m union all select x + 1 from m'\n"
+    )
+    assert materialisation(python, python.read_text()) == "view"
+    build_model(con, python)
+    assert con.execute("select view_name from duckdb_views() where view_name = 'union_m'").fetchall()
+    assert con.execute("select x from union_m order by x").fetchall() == [(1,), (2,)]
+    relation = tmp_path / "marts" / "frame.py"
+    relation.write_text(
+        "# partition: province\n# materialized: view\ndef model(con):\n    return con.sql('select 1')\n"
+    )
+    with pytest.raises(RekonError, match="returns a relation must be a table"):
+        build_model(con, relation)

@@ -9,6 +9,7 @@ import pytest
 
 from pipeline.errors import RekonError
 from pipeline.reconcile.plan import describe, needed, plan, tables_read
+from pipeline.reference import categories
 
 
 def _write(root: Path, models: dict[str, str]) -> Path:
@@ -55,6 +56,22 @@ def test_duckdb_syntax_and_a_python_models_sql_are_read(tmp_path: Path) -> None:
         "int_py": {"int_c"},
         "int_py2": {"int_py"},
     }
+
+
+def test_a_reads_line_adds_the_models_a_reference_table_names(tmp_path: Path) -> None:
+    listed = {c.model for c in categories()}
+    union = '# partition: province\n# reads: ref_categories.model\ndef model(con):\n    return ""\n'
+    models = {"stg_a": PREPARE + "select 1 as x", "union_py": union}
+    root = _write(tmp_path, models | {name: PROVINCE + "select * from stg_a" for name in listed})
+    assert {m.name: m.reads for m in plan(root)}["union_py"] == listed
+
+    missing = min(listed)
+    (root / "marts" / f"{missing}.sql").unlink()
+    with pytest.raises(RekonError, match=f"categories.csv names the models {missing}, which have no file"):
+        plan(root)
+    (root / "marts" / "union_py.py").write_text(union.replace("ref_categories.model", "ref_categories.modle"))
+    with pytest.raises(RekonError, match=r"union_py.py: `# reads: ref_categories.modle` must name a column"):
+        plan(root)
 
 
 def test_build_order_follows_what_models_read(tmp_path: Path) -> None:

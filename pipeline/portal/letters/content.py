@@ -9,10 +9,9 @@ from typing import Any
 
 from pipeline.portal.arrears import estimate
 from pipeline.portal.deadlines import skipped_days
-from pipeline.portal.filters import CATEGORY_LABELS
-from pipeline.portal.legal import legal_basis
 from pipeline.portal.letters.kinds import Kind
 from pipeline.portal.text import MONTHS, number, rupiah
+from pipeline.reference import category_labels, legal_bases
 
 # Workers printed in a letter's annex; more are counted, and the portal lists them all.
 MAX_WORKERS = 500
@@ -77,7 +76,7 @@ def build(
         "npp": finding.get("npp") or "-",
         "regency": f"{finding.get('regency_code') or '-'} {finding.get('regency_name') or ''}".strip(),
         "category": finding["category"],
-        "category_label": CATEGORY_LABELS.get(finding["category"], finding["category"]),
+        "category_label": category_labels().get(finding["category"], finding["category"]),
         "status": finding.get("status") or "-",
         "first_seen_period": finding.get("first_seen_period") or period,
         "months_listed": arrears.months,
@@ -90,7 +89,7 @@ def build(
         "arrears_fine": rupiah(arrears.fine),
         "arrears_total": rupiah(arrears.total),
         "arrears_formula": arrears.formula,
-        "legal_basis": legal_basis().get(finding["category"], "-"),
+        "legal_basis": legal_bases().get(finding["category"], "-"),
         "kind_source": kind.source,
         "previous": [
             {"label": p["label"], "number": p["number"], "date_text": tanggal(p["letter_date"])}
