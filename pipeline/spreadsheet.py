@@ -30,14 +30,42 @@ def csv_text(value: str) -> str:
 
 def safe_select(con, sql: str, params: dict | None = None) -> str:
     """`sql` with every text column passed through the `csv_text` macro (defined on `con`),
-    the other columns and the column order unchanged."""
+    the other columns, the column order and the row order unchanged."""
     con.execute(MACRO_SQL)
     described = con.execute(f"describe ({sql})", params or {}).fetchall()
     columns = [
         f"csv_text({sql_name(name)}) as {sql_name(name)}" if kind == "VARCHAR" else sql_name(name)
         for name, kind, *_ in described
     ]
-    return f"select {', '.join(columns)} from ({sql})"
+    inner, order = _order_outside(sql)
+    return f"select {', '.join(columns)} from ({inner})" + (f" order by {order}" if order else "")
+
+
+def _order_outside(sql: str) -> tuple[str, str]:
+    """`sql` without its ORDER BY but with each sort key as an extra column, and the ORDER BY over
+    those columns: a query over a sorted subquery does not keep its order in DuckDB (its rows
+    come from several threads), so the order must be the outer query's. `(sql, "")` for a query
+    that is not one SELECT with an ORDER BY (nothing to keep) or whose keys could change its rows
+    (DISTINCT, LIMIT, OFFSET)."""
+    import sqlglot
+    from sqlglot import exp
+
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    order = tree.args.get("order") if isinstance(tree, exp.Select) else None
+    if order is None or any(tree.args.get(k) for k in ("distinct", "limit", "offset")):
+        return sql, ""
+    outer = []
+    for i, ordered in enumerate(order.expressions):
+        key = ordered.this
+        if isinstance(key, exp.Literal) and key.is_int:  # a position in the select list
+            key = tree.expressions[int(key.name) - 1].unalias()
+        name = f"__rekon_order_{i}"
+        tree.select(exp.alias_(key.copy(), name), copy=False)
+        by_column = ordered.copy()
+        by_column.set("this", exp.column(name))
+        outer.append(by_column.sql(dialect="duckdb"))
+    tree.set("order", None)
+    return tree.sql(dialect="duckdb"), ", ".join(outer)
 
 
 def copy_csv(con, sql: str, path: Path, params: dict | None = None, stream: bool = False) -> None:

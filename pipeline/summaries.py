@@ -52,7 +52,11 @@ def write_branch_summaries(layout: Layout) -> dict[str, Any]:
         con.execute(f"create view findings as select * from read_parquet({sql_path(findings)})")
         branches = con.execute(INDEX_SQL).fetchall()
         columns = [d[0] for d in con.description]
-        copy_csv(con, f"select '{layout.period}' as period, * from ({INDEX_SQL})", staging / "branches.csv")
+        copy_csv(
+            con,
+            f"select '{layout.period}' as period, * from ({INDEX_SQL}) order by branch_code",
+            staging / "branches.csv",
+        )
         columns_sql = ", ".join(BRANCH_SUMMARY_COLUMNS)
         for row in branches:
             code = row[0]
