@@ -21,10 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import pandas as pd  # noqa: E402
+import pandas as pd
 
-from pipeline.linkage import harness, labelled  # noqa: E402
-from pipeline.linkage.score import load_model  # noqa: E402
+from pipeline.linkage import harness, labelled
+from pipeline.linkage.score import load_model
 
 
 def figures(truth: pd.DataFrame, outcome: pd.Series) -> dict[str, float]:

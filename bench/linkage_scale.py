@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run_bench import PERIOD, RUN, scripted  # noqa: E402
+from run_bench import PERIOD, RUN, scripted
 
 REPO = Path(__file__).resolve().parents[1]
 

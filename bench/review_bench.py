@@ -69,7 +69,7 @@ def make(folder: Path, rows: int, decided: int) -> Path:
     return data
 
 
-def timed(label: str, repeat: int, fn) -> None:  # noqa: ANN001
+def timed(label: str, repeat: int, fn) -> None:
     times = []
     for _ in range(repeat):
         started = time.perf_counter()

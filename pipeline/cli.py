@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return args.func(args)
-    except BaseException as exc:  # noqa: BLE001 - every failure ends in one line and a status
+    except BaseException as exc:  # every failure ends in one line and a status
         code, message = failure(exc)
         print(message, file=sys.stderr)
         if args.debug:

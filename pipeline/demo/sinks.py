@@ -42,7 +42,7 @@ class CsvSink:
         lineterminator: str = "\n",
     ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._handle = open(path, "w", encoding=encoding, newline="")  # noqa: SIM115
+        self._handle = open(path, "w", encoding=encoding, newline="")
         self._headers = headers
         self._options = {"sep": sep, "quoting": quoting, "lineterminator": lineterminator, "index": False}
         self._header_written = False

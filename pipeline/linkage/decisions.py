@@ -145,7 +145,7 @@ class _locked:
         self.path = path
 
     def __enter__(self) -> None:
-        self.handle = open(self.path, "a+b")  # noqa: SIM115 (closed in __exit__)
+        self.handle = open(self.path, "a+b")  # closed in __exit__
         fcntl.flock(self.handle, fcntl.LOCK_EX)
 
     def __exit__(self, *exc: object) -> None:

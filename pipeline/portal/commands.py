@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 
-def _engine(data: Path):  # noqa: ANN202 (sqlalchemy is imported lazily)
+def _engine(data: Path):
     from pipeline.portal.config import settings_from_env
     from pipeline.portal.db import connect
 

@@ -16,7 +16,7 @@ def login_blocked(engine: Engine, settings: Settings, username: str, ip: str | N
     failed = and_(log.c.action == "login_failed", log.c.at >= since)
     with engine.connect() as con:
 
-        def failures(*where) -> int:  # noqa: ANN002 (SQLAlchemy clauses)
+        def failures(*where) -> int:
             return con.execute(select(func.count()).select_from(log).where(failed, *where)).scalar_one()
 
         return (

@@ -44,7 +44,7 @@ def parse_regions(text: str) -> tuple[str, ...]:
     return tuple(codes)
 
 
-def _row_to_user(row) -> User:  # noqa: ANN001 (SQLAlchemy row)
+def _row_to_user(row) -> User:
     regions = tuple(c for c in (row.regions or "").split(",") if c)
     return User(row.id, row.username, row.role, regions, bool(row.active))
 

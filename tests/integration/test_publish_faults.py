@@ -60,7 +60,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict, di
     return root / "a", root / "b", a, b
 
 
-def a_in_force_b_in_the_warehouse(runs, target: Path) -> Path:  # noqa: ANN001
+def a_in_force_b_in_the_warehouse(runs, target: Path) -> Path:
     a, b, _, _ = runs
     shutil.copytree(b, target, symlinks=True)
     for name in PUBLICATION:
@@ -113,7 +113,7 @@ KILL_POINTS = [("copy", 1), ("copy", 10), ("copy", 11), ("copy", 12)] + [("renam
 
 
 @pytest.mark.parametrize("kind,n", KILL_POINTS)
-def test_a_kill_during_publish_leaves_old_or_new_never_a_mix(runs, tmp_path: Path, kind: str, n: int) -> None:  # noqa: ANN001
+def test_a_kill_during_publish_leaves_old_or_new_never_a_mix(runs, tmp_path: Path, kind: str, n: int) -> None:
     _, _, old, new = runs
     data = a_in_force_b_in_the_warehouse(runs, tmp_path / "data")
     assert fingerprint(data) == old
@@ -137,7 +137,7 @@ def test_a_kill_during_publish_leaves_old_or_new_never_a_mix(runs, tmp_path: Pat
 
 
 def test_a_full_disk_during_publish_leaves_the_previous_publication(
-    runs,  # noqa: ANN001
+    runs,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -149,7 +149,7 @@ def test_a_full_disk_during_publish_leaves_the_previous_publication(
     _, _, old, _ = runs
     data = a_in_force_b_in_the_warehouse(runs, tmp_path / "data")
 
-    def full_disk(con, folder: Path, period: str) -> Path:  # noqa: ANN001
+    def full_disk(con, folder: Path, period: str) -> Path:
         (folder / f"kepatuhan_{period}.xlsx").write_bytes(b"PK\x03\x04 half")
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(folder))
 
@@ -166,7 +166,7 @@ def test_a_full_disk_during_publish_leaves_the_previous_publication(
     assert left == []
 
 
-def test_a_real_full_disk_leaves_the_previous_publication(runs, tmp_path: Path) -> None:  # noqa: ANN001
+def test_a_real_full_disk_leaves_the_previous_publication(runs, tmp_path: Path) -> None:
     """The same on a small tmpfs, filled up (needs the right to mount one)."""
     from pipeline import steps
 

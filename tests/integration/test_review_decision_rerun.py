@@ -60,7 +60,7 @@ def test_a_decision_taken_in_the_browser_holds_in_the_next_run(
     landing: Path,
     portal_data: Path,
     server: str,  # noqa: F811
-    browser,  # noqa: ANN001, F811
+    browser,  # noqa: F811
     tmp_path: Path,
 ) -> None:
     data = portal_data

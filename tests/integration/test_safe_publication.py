@@ -107,7 +107,7 @@ def test_numbers_stay_numbers_and_parquet_keeps_the_raw_names(data: Path) -> Non
     assert EMPLOYER_FORMULA in names
 
 
-def workbook(data: Path):  # noqa: ANN201 (openpyxl's Workbook)
+def workbook(data: Path):
     import openpyxl
 
     return openpyxl.load_workbook(data / "published" / s.PERIOD / f"kepatuhan_{s.PERIOD}.xlsx")

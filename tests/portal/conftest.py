@@ -198,7 +198,7 @@ def browser() -> Iterator:
         chromium.close()
 
 
-def log_in_page(page, server: str, username: str) -> None:  # noqa: ANN001 (a Playwright page)
+def log_in_page(page, server: str, username: str) -> None:
     """Log `username` in through the login form, as a person does; lands on the periods."""
     page.goto(f"{server}/login")
     page.fill("input[name=username]", username)

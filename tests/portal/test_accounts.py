@@ -53,7 +53,7 @@ def _cannot_login(app: FastAPI, name: str, password: str) -> bool:
     return r.status_code == 401
 
 
-def test_user_changes_own_password(app: FastAPI, client) -> None:  # noqa: ANN001
+def test_user_changes_own_password(app: FastAPI, client) -> None:
     me = client("ana62")
     bad = me.post(
         "/akun/sandi",
@@ -78,7 +78,7 @@ def test_user_changes_own_password(app: FastAPI, client) -> None:  # noqa: ANN00
     ]
 
 
-def test_branch_head_reset_link_is_one_time_and_expires(app: FastAPI, client) -> None:  # noqa: ANN001
+def test_branch_head_reset_link_is_one_time_and_expires(app: FastAPI, client) -> None:
     head = client("sup62")
     page = head.get("/akun").text
     # A branch head manages the analysts of their region only: not a peer, not another region.
@@ -114,7 +114,7 @@ def test_branch_head_reset_link_is_one_time_and_expires(app: FastAPI, client) ->
     assert any(e["detail"] == '{"step": "used"}' and e["username"] == "ana62" for e in resets)
 
 
-def test_admin_may_reset_anyone(app: FastAPI, client) -> None:  # noqa: ANN001
+def test_admin_may_reset_anyone(app: FastAPI, client) -> None:
     admin = client("admin")
     page = admin.get("/akun").text
     assert 'value="sup3215"' in page and 'value="ana62"' in page

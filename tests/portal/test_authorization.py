@@ -116,7 +116,7 @@ SECRETS_OF_3215 = (
 )
 
 
-def body_text(response) -> str:  # noqa: ANN001
+def body_text(response) -> str:
     """The text a person or script could read from a response, XLSX parts included."""
     if response.content[:2] == b"PK":
         with zipfile.ZipFile(io.BytesIO(response.content)) as z:
@@ -128,7 +128,7 @@ def _template(url: str) -> str:
     return url.split("?")[0]
 
 
-def test_every_route_is_covered_by_these_tests(app) -> None:  # noqa: ANN001
+def test_every_route_is_covered_by_these_tests(app) -> None:
     """A new route must be added to the lists above, or this fails."""
     covered = {_template(u) for u in GET_URLS} | {u for u, _ in POST_URLS} | PUBLIC
     for route in app.routes:
@@ -148,7 +148,7 @@ def test_every_route_is_covered_by_these_tests(app) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("url", GET_URLS)
-def test_logged_out_gets_nothing(as_user, url: str) -> None:  # noqa: ANN001
+def test_logged_out_gets_nothing(as_user, url: str) -> None:
     client = as_user(None)
     response = client.get(url, follow_redirects=False)
     if url == "/":
@@ -165,13 +165,13 @@ def test_logged_out_gets_nothing(as_user, url: str) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("url,form", POST_URLS)
-def test_logged_out_cannot_post(as_user, url: str, form: dict) -> None:  # noqa: ANN001
+def test_logged_out_cannot_post(as_user, url: str, form: dict) -> None:
     response = as_user(None).post(url, data={**form, "csrf_token": "x"}, follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"].startswith("/login")
 
 
 @pytest.mark.parametrize("url", GET_URLS)
-def test_analis_62_sees_nothing_of_32_15_and_no_full_nik(logged_in, portal_data, url: str) -> None:  # noqa: ANN001
+def test_analis_62_sees_nothing_of_32_15_and_no_full_nik(logged_in, portal_data, url: str) -> None:
     response = logged_in("ana62").get(url)
     text = body_text(response)
     # The page echoes the user's own search in its form and links; a leaked row would still show
@@ -204,7 +204,7 @@ def test_analis_62_sees_nothing_of_32_15_and_no_full_nik(logged_in, portal_data,
         assert "\n  0 temuan." in response.text
 
 
-def test_analis_62_does_see_region_62(as_user) -> None:  # noqa: ANN001
+def test_analis_62_does_see_region_62(as_user) -> None:
     client = as_user("ana62")
     assert "Satu Jaya" in client.get(f"/periods/{P}/findings?cari=Satu").text
     page = client.get(f"/periods/{P}/employers/{KEY_62}")
@@ -215,13 +215,13 @@ def test_analis_62_does_see_region_62(as_user) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("url,form", POST_URLS[:3])
-def test_analis_62_cannot_post(as_user, url: str, form: dict) -> None:  # noqa: ANN001
+def test_analis_62_cannot_post(as_user, url: str, form: dict) -> None:
     client = as_user("ana62")
     response = client.post(url, data={**form, "csrf_token": csrf_of(client)}, follow_redirects=False)
     assert response.status_code == 403
 
 
-def test_analis_62_cannot_run_casework(as_user) -> None:  # noqa: ANN001
+def test_analis_62_cannot_run_casework(as_user) -> None:
     client = as_user("ana62")
     token = csrf_of(client)
     for url, form in POST_URLS[4:6]:
@@ -232,7 +232,7 @@ def test_analis_62_cannot_run_casework(as_user) -> None:  # noqa: ANN001
     assert client.post("/akun/reset", data={"csrf_token": token, "pengguna": "ana62"}).status_code == 403
 
 
-def test_supervisor_62_cannot_act_on_32_15(as_user) -> None:  # noqa: ANN001
+def test_supervisor_62_cannot_act_on_32_15(as_user) -> None:
     client = as_user("sup62")
     token = csrf_of(client)
     for url, form in POST_URLS[5:7]:
@@ -244,7 +244,7 @@ def test_supervisor_62_cannot_act_on_32_15(as_user) -> None:  # noqa: ANN001
     assert client.post("/akun/reset", data={"csrf_token": token, "pengguna": "ana3215"}).status_code == 403
 
 
-def test_supervisor_62_gets_404_for_32_15_everywhere(as_user) -> None:  # noqa: ANN001
+def test_supervisor_62_gets_404_for_32_15_everywhere(as_user) -> None:
     client = as_user("sup62")
     assert client.get(f"/periods/{P}/employers/{K}").status_code == 404
     assert client.get(f"/periods/{P}/employers/{K}?identitas=lengkap").status_code == 404
@@ -255,7 +255,7 @@ def test_supervisor_62_gets_404_for_32_15_everywhere(as_user) -> None:  # noqa: 
     assert KARAWANG_NIK not in full and "6271010101810004" in full
 
 
-def test_supervisor_3215_sees_only_3215(as_user) -> None:  # noqa: ANN001
+def test_supervisor_3215_sees_only_3215(as_user) -> None:
     client = as_user("sup3215")
     csv = client.get(f"/api/periods/{P}/findings.csv").text
     assert csv.count("\n") == 1 + 2 and KEY_62 not in csv  # header + PWBD and PDS_TK of Karawang
@@ -269,12 +269,12 @@ def test_supervisor_3215_sees_only_3215(as_user) -> None:  # noqa: ANN001
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
 
-def test_admin_sees_every_region(as_user) -> None:  # noqa: ANN001
+def test_admin_sees_every_region(as_user) -> None:
     csv = as_user("admin").get(f"/api/periods/{P}/findings.csv").text
     assert K in csv and KEY_62 in csv
 
 
-def test_basic_auth_gets_the_same_scope(as_user) -> None:  # noqa: ANN001
+def test_basic_auth_gets_the_same_scope(as_user) -> None:
     client = as_user(None)
     response = client.get(f"/api/periods/{P}/findings.csv?wilayah=32.15", auth=("ana62", PASSWORD))
     assert response.status_code == 200 and K not in response.text

@@ -13,7 +13,7 @@ from tests.portal.fixture_data import KEY_62, PERIOD
 
 def test_supervisor_walks_through_the_portal(
     server: str, browser, screenshot_dir: Path, tmp_path: Path
-) -> None:  # noqa: ANN001
+) -> None:
     context = browser.new_context(
         accept_downloads=True, viewport={"width": 1366, "height": 900}, locale="id-ID"
     )
@@ -85,7 +85,7 @@ def test_supervisor_walks_through_the_portal(
     context.close()
 
 
-def test_analis_is_shown_a_plain_404_for_another_region(server: str, browser, screenshot_dir: Path) -> None:  # noqa: ANN001
+def test_analis_is_shown_a_plain_404_for_another_region(server: str, browser, screenshot_dir: Path) -> None:
     context = browser.new_context()
     page = context.new_page()
     log_in_page(page, server, "ana62")

@@ -40,7 +40,7 @@ def portal(portal_data: Path, tmp_path: Path) -> Iterator[tuple[str, object, Pat
         yield url, app.state.portal.clock, data
 
 
-def _login(browser, server: str, username: str, viewport: dict):  # noqa: ANN001, ANN202
+def _login(browser, server: str, username: str, viewport: dict):
     context = browser.new_context(
         accept_downloads=True, viewport=viewport, locale="id-ID", java_script_enabled=False
     )
@@ -56,7 +56,7 @@ def _docx_text(path: Path) -> str:
     return "\n".join([p.text for p in doc.paragraphs] + cells)
 
 
-def _fits(page, width: int) -> None:  # noqa: ANN001
+def _fits(page, width: int) -> None:
     """Nothing wider than the screen: the page never scrolls sideways (tables scroll inside)."""
     if width > 640:
         return
@@ -68,7 +68,7 @@ def _fits(page, width: int) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("screen", list(VIEWPORTS))
-def test_one_case_through_the_cycle(portal, browser, screen: str, screenshot_dir: Path) -> None:  # noqa: ANN001
+def test_one_case_through_the_cycle(portal, browser, screen: str, screenshot_dir: Path) -> None:
     server, clock, data = portal
     viewport = VIEWPORTS[screen]
     width = viewport["width"]
@@ -76,7 +76,7 @@ def test_one_case_through_the_cycle(portal, browser, screen: str, screenshot_dir
     head_ctx, head = _login(browser, server, "sup62", viewport)
     shots = screen == "desktop" or screen == "ponsel"
 
-    def shot(p, name: str, full: bool = False) -> None:  # noqa: ANN001
+    def shot(p, name: str, full: bool = False) -> None:
         if shots:
             p.screenshot(path=str(screenshot_dir / f"siklus_{screen}_{name}.png"), full_page=full)
 

@@ -11,7 +11,7 @@ from pipeline.portal.passwords import verify_password
 from pipeline.portal.users import password_hash_of
 
 
-def test_user_add_list_disable(tmp_path, monkeypatch, capsys) -> None:  # noqa: ANN001
+def test_user_add_list_disable(tmp_path, monkeypatch, capsys) -> None:
     monkeypatch.delenv("REKON_PORTAL_DB", raising=False)
     monkeypatch.setenv("REKON_PASSWORD", "kata-sandi-cabang-1")
     data = str(tmp_path)
@@ -33,14 +33,14 @@ def test_user_add_list_disable(tmp_path, monkeypatch, capsys) -> None:  # noqa: 
         (["--role", "supervisor", "--regions", "62.71.01"], "unknown region code"),
     ],
 )
-def test_user_add_refuses(tmp_path, monkeypatch, capsys, args: list[str], message: str) -> None:  # noqa: ANN001
+def test_user_add_refuses(tmp_path, monkeypatch, capsys, args: list[str], message: str) -> None:
     monkeypatch.delenv("REKON_PORTAL_DB", raising=False)
     monkeypatch.setenv("REKON_PASSWORD", "kata-sandi-cabang-1")
     assert main(["user", "add", "budi", *args, "--data", str(tmp_path)]) == 2
     assert message in capsys.readouterr().err
 
 
-def test_short_password_and_missing_password_are_refused(tmp_path, monkeypatch, capsys) -> None:  # noqa: ANN001
+def test_short_password_and_missing_password_are_refused(tmp_path, monkeypatch, capsys) -> None:
     monkeypatch.delenv("REKON_PORTAL_DB", raising=False)
     monkeypatch.setenv("REKON_PASSWORD", "pendek")
     assert main(["user", "add", "budi", "--role", "admin", "--data", str(tmp_path)]) == 2

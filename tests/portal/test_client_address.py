@@ -86,7 +86,7 @@ def logged_addresses(data: Path, action: str) -> list[str]:
     return found
 
 
-def test_a_spoofed_forwarded_for_cannot_dodge_the_lockout(serve) -> None:  # noqa: ANN001
+def test_a_spoofed_forwarded_for_cannot_dodge_the_lockout(serve) -> None:
     url, data = serve()
     for i in range(5):
         assert attempt(url, "sup62", "salah", f"10.0.0.{i + 1}") == 401  # the form again, with its error
@@ -95,7 +95,7 @@ def test_a_spoofed_forwarded_for_cannot_dodge_the_lockout(serve) -> None:  # noq
     assert set(logged_addresses(data, "login_failed")) == {"127.0.0.1"}
 
 
-def test_a_spoofed_forwarded_for_cannot_lock_out_another_address(serve) -> None:  # noqa: ANN001
+def test_a_spoofed_forwarded_for_cannot_lock_out_another_address(serve) -> None:
     url, data = serve()
     victim = "10.20.30.40"
     for _ in range(6):
@@ -104,7 +104,7 @@ def test_a_spoofed_forwarded_for_cannot_lock_out_another_address(serve) -> None:
     assert addresses and victim not in addresses
 
 
-def test_a_trusted_proxy_gives_the_client_address_it_saw(serve) -> None:  # noqa: ANN001
+def test_a_trusted_proxy_gives_the_client_address_it_saw(serve) -> None:
     url, data = serve("127.0.0.1")
     # the proxy appends the address it saw; what the client sent before it is not believed
     for i in range(5):

@@ -57,7 +57,7 @@ def test_concurrent_writers_lose_and_tear_nothing(tmp_path: Path) -> None:
             if target.is_file():
                 try:
                     seen.append(len(parse(target)))
-                except BaseException as exc:  # noqa: BLE001 (reported below)
+                except BaseException as exc:  # reported below
                     errors.append(exc)
 
     watcher = threading.Thread(target=reader)

@@ -15,7 +15,7 @@ P = PERIOD
 URL = f"/periods/{P}/employers/{KEY_62}/followup"
 
 
-def change(client, stage: str, when: str = "2026-11-02", category: str = "PDS_TK", period: str = P):  # noqa: ANN001, ANN201
+def change(client, stage: str, when: str = "2026-11-02", category: str = "PDS_TK", period: str = P):
     form = {
         "category": category,
         "stage": stage,
@@ -27,7 +27,7 @@ def change(client, stage: str, when: str = "2026-11-02", category: str = "PDS_TK
     return client.post(f"/periods/{period}/employers/{KEY_62}/followup", data=form, follow_redirects=False)
 
 
-def test_followup_moves_forward_and_shows_everywhere(as_user) -> None:  # noqa: ANN001
+def test_followup_moves_forward_and_shows_everywhere(as_user) -> None:
     sup = as_user("sup62")
     response = change(sup, "SP1")
     assert response.status_code == 303 and "tersimpan=1" in response.headers["location"]
@@ -49,7 +49,7 @@ def test_followup_moves_forward_and_shows_everywhere(as_user) -> None:  # noqa: 
     assert log.count("Budi Pengawas") >= 3 and "periode 2026-09" in log
 
 
-def test_followup_input_is_checked(as_user) -> None:  # noqa: ANN001
+def test_followup_input_is_checked(as_user) -> None:
     sup = as_user("sup62")
     assert "Tanggal tidak valid" in change(sup, "SP1", when="02/11/2026").text
     assert "Tanggal tidak boleh di masa depan" in change(sup, "SP1", when="2999-01-01").text
@@ -57,7 +57,7 @@ def test_followup_input_is_checked(as_user) -> None:  # noqa: ANN001
     assert change(sup, "DIAM").status_code == 400
 
 
-def test_audit_records_who_did_what_with_which_filter(as_user) -> None:  # noqa: ANN001
+def test_audit_records_who_did_what_with_which_filter(as_user) -> None:
     sup = as_user("sup62")
     sup.get(f"/api/periods/{P}/findings.csv?kategori=PWBD&wilayah=62.71")
     sup.get(f"/periods/{P}/employers/{KEY_62}?identitas=lengkap")
@@ -77,7 +77,7 @@ def test_audit_records_who_did_what_with_which_filter(as_user) -> None:  # noqa:
     assert f"{P}/{KEY_62}" in full and f"referral {P}/{KEY_62}" in full
 
 
-def test_xlsx_and_csv_downloads(logged_in) -> None:  # noqa: ANN001
+def test_xlsx_and_csv_downloads(logged_in) -> None:
     client = logged_in("ana62")
     xlsx = client.get(f"/api/periods/{P}/findings.xlsx?kategori=PDS_TK")
     assert xlsx.headers["content-disposition"] == 'attachment; filename="temuan_2026-10.xlsx"'
@@ -95,7 +95,7 @@ def test_xlsx_and_csv_downloads(logged_in) -> None:  # noqa: ANN001
     assert json.loads(client.get("/api/periods").text)[0] == {"period": P, "findings": 9}
 
 
-def test_an_xlsx_longer_than_a_sheet_is_refused_for_csv(logged_in, monkeypatch) -> None:  # noqa: ANN001
+def test_an_xlsx_longer_than_a_sheet_is_refused_for_csv(logged_in, monkeypatch) -> None:
     from pipeline.portal import exports
 
     monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 2)

@@ -63,7 +63,7 @@ def test_the_search_tables_find_what_the_search_finds(portal_data: Path, text: s
 
 
 @pytest.fixture(scope="module")
-def kept_app(portal_data: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def kept_app(portal_data: Path, tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("kept")
     data = root / "data"
     shutil.copytree(portal_data, data, ignore=shutil.ignore_patterns("portal-cache"))
@@ -84,7 +84,7 @@ def _downloads(db_url: str) -> int:
     return count
 
 
-def test_a_filtered_csv_is_kept_once_streamed_and_each_download_audited(kept_app) -> None:  # noqa: ANN001
+def test_a_filtered_csv_is_kept_once_streamed_and_each_download_audited(kept_app) -> None:
     app, db_url = kept_app
     url = f"/api/periods/{P}/findings.csv?status=BARU"
     identity = {"accept-encoding": "identity"}
@@ -113,7 +113,7 @@ def test_a_filtered_csv_is_kept_once_streamed_and_each_download_audited(kept_app
 
 def test_a_users_sessions_share_a_rendered_page_each_with_its_own_token(
     kept_app, monkeypatch: pytest.MonkeyPatch
-) -> None:  # noqa: ANN001
+) -> None:
     app, _ = kept_app
     url = f"/periods/{P}/findings?wilayah=62"
     first, second = login(client_for(app), "sup62"), login(client_for(app), "sup62")

@@ -31,7 +31,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 def _issue_all(
     engine, cases: list[tuple[str, str]], kind: str = "SP1"
-) -> list[tuple[numbering.Letter, bool]]:  # noqa: ANN001
+) -> list[tuple[numbering.Letter, bool]]:
     start = Barrier(len(cases))
 
     def one(case: tuple[str, str]) -> tuple[numbering.Letter, bool]:

@@ -90,7 +90,7 @@ def _post_all(base: str, paths: list[str]) -> list[int]:
     return codes
 
 
-def test_twenty_requests_twenty_numbers(server) -> None:  # noqa: ANN001
+def test_twenty_requests_twenty_numbers(server) -> None:
     base, app = server
     paths = [f"/periods/{PERIOD}/employers/{k}/kasus/PDS_TK/surat/SP1" for k in KEYS]
     assert _post_all(base, paths) == [303] * 20
@@ -102,7 +102,7 @@ def test_twenty_requests_twenty_numbers(server) -> None:  # noqa: ANN001
     assert sorted(n.split("/")[0] for n in numbers) == [f"{i:04d}" for i in range(1, 21)]
 
 
-def test_twenty_requests_for_one_letter_issue_it_once(server) -> None:  # noqa: ANN001
+def test_twenty_requests_for_one_letter_issue_it_once(server) -> None:
     base, app = server
     assert (
         _post_all(base, [f"/periods/{PERIOD}/employers/{KEY_62}/kasus/PDS_TK/surat/SP1"] * 20) == [303] * 20

@@ -14,7 +14,7 @@ def rows_of(html: str) -> list[str]:
     return re.findall(r"<br><small>(\d+)</small></td>", html)
 
 
-def test_periods_lists_newest_first_with_counts_in_scope(logged_in) -> None:  # noqa: ANN001
+def test_periods_lists_newest_first_with_counts_in_scope(logged_in) -> None:
     html = logged_in("ana62").get("/periods").text
     assert html.index(PERIOD) < html.index(EARLIER)
     assert re.search(rf"{PERIOD}</a></td>\s*<td class=\"num\">9</td>", html)  # nine findings in region 62
@@ -22,7 +22,7 @@ def test_periods_lists_newest_first_with_counts_in_scope(logged_in) -> None:  # 
     assert re.search(rf"{PERIOD}</a></td>\s*<td class=\"num\">11</td>", admin)
 
 
-def test_summary_has_categories_branches_coverage_and_quality(logged_in) -> None:  # noqa: ANN001
+def test_summary_has_categories_branches_coverage_and_quality(logged_in) -> None:
     html = logged_in("ana62").get(f"/periods/{P}").text
     for text in (
         "PDS_TK",
@@ -37,7 +37,7 @@ def test_summary_has_categories_branches_coverage_and_quality(logged_in) -> None
     assert "Jawa Barat" not in html
 
 
-def test_quality_report_shows_expectations_and_files_for_admins_only(logged_in) -> None:  # noqa: ANN001
+def test_quality_report_shows_expectations_and_files_for_admins_only(logged_in) -> None:
     analis = logged_in("ana62").get(f"/periods/{P}/quality").text
     assert "invalid_nik" in analis and "expect_column_values_to_match_regex" in analis
     assert "a_payroll.csv" not in analis
@@ -48,7 +48,7 @@ def test_quality_report_shows_expectations_and_files_for_admins_only(logged_in) 
     assert "script" not in report.headers["content-security-policy"]
 
 
-def test_filters_sorting_and_paging(logged_in) -> None:  # noqa: ANN001
+def test_filters_sorting_and_paging(logged_in) -> None:
     client = logged_in("ana62")
     first = client.get(f"/periods/{P}/findings").text  # page size 3 in these tests
     assert "9 temuan." in first and "Halaman 1 dari 3" in first and len(rows_of(first)) == 3
@@ -69,7 +69,7 @@ def test_filters_sorting_and_paging(logged_in) -> None:  # noqa: ANN001
     assert f"/api/periods/{P}/findings.csv?kategori=PWBD" in pwbd
 
 
-def test_employer_page_has_the_evidence(logged_in) -> None:  # noqa: ANN001
+def test_employer_page_has_the_evidence(logged_in) -> None:
     html = logged_in("ana62").get(f"/periods/{P}/employers/5555555555555").text
     for text in (
         "PT Lima",

@@ -24,7 +24,7 @@ def pg_url() -> Iterator[str]:
         yield url
 
 
-def test_portal_runs_on_postgres(portal_data, pg_url: str) -> None:  # noqa: ANN001
+def test_portal_runs_on_postgres(portal_data, pg_url: str) -> None:
     seed_users(pg_url)
     app = create_app(make_settings(portal_data, pg_url))
     engine = app.state.portal.engine

@@ -46,7 +46,7 @@ def store(data: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-def decide(client, review_id: str, decision: str, note: str = "", token: str | None = None, **extra):  # noqa: ANN001, ANN201
+def decide(client, review_id: str, decision: str, note: str = "", token: str | None = None, **extra):
     form = {
         "review_id": review_id,
         "decision": decision,
@@ -57,7 +57,7 @@ def decide(client, review_id: str, decision: str, note: str = "", token: str | N
     return client.post(DECIDE, data=form, follow_redirects=False)
 
 
-def audit_rows(app, action: str) -> list[dict]:  # noqa: ANN001
+def audit_rows(app, action: str) -> list[dict]:
     log = db.audit_log
     with app.state.portal.engine.connect() as con:
         rows = con.execute(select(log).where(log.c.action == action).order_by(log.c.id)).all()
@@ -68,7 +68,7 @@ def shown_ids(html: str) -> list[str]:
     return re.findall(r'<article class="review" id="r-([^"]+)"', html)
 
 
-def test_the_list_shows_undecided_rows_of_the_users_regions(logged_in) -> None:  # noqa: ANN001
+def test_the_list_shows_undecided_rows_of_the_users_regions(logged_in) -> None:
     html = logged_in("ana62").get(PAGE).text
     assert "6 baris." in html and "6 belum diputuskan, 0 sudah diputuskan" in html
     assert "Halaman 1 dari 2" in html and len(shown_ids(html)) == 3  # page size 3
@@ -107,17 +107,17 @@ def test_the_list_shows_undecided_rows_of_the_users_regions(logged_in) -> None: 
         (f"cari={REVIEW_AGUS}", 1),
     ],
 )
-def test_filters(logged_in, query: str, expected: int) -> None:  # noqa: ANN001
+def test_filters(logged_in, query: str, expected: int) -> None:
     html = logged_in("sup62").get(f"{PAGE}?{query}").text
     assert f"{expected} baris." in html
 
 
 @pytest.mark.parametrize("query", ["alasan=semua", "keputusan=ya", "wilayah=62.7", "urut=acak", "hal=0"])
-def test_bad_filters_are_refused(logged_in, query: str) -> None:  # noqa: ANN001
+def test_bad_filters_are_refused(logged_in, query: str) -> None:
     assert logged_in("sup62").get(f"{PAGE}?{query}").status_code == 400
 
 
-def test_an_older_publication_has_nothing_to_review(logged_in) -> None:  # noqa: ANN001
+def test_an_older_publication_has_nothing_to_review(logged_in) -> None:
     client = logged_in("sup62")
     html = client.get(f"/periods/{EARLIER}/tinjauan").text
     assert "Tidak ada yang perlu ditinjau untuk periode ini" in html
@@ -128,7 +128,7 @@ def test_an_older_publication_has_nothing_to_review(logged_in) -> None:  # noqa:
     assert client.post(f"/periods/{EARLIER}/tinjauan/keputusan", data=form).status_code == 404
 
 
-def test_summary_and_navigation_lead_to_the_list(logged_in) -> None:  # noqa: ANN001
+def test_summary_and_navigation_lead_to_the_list(logged_in) -> None:
     client = logged_in("ana62")
     summary = client.get(f"/periods/{P}").text
     assert f'href="/periods/{P}/tinjauan"' in summary
@@ -138,7 +138,7 @@ def test_summary_and_navigation_lead_to_the_list(logged_in) -> None:  # noqa: AN
     assert response.status_code == 303 and response.headers["location"] == f"/periods/{P}/tinjauan"
 
 
-def test_a_decision_is_stored_audited_shown_and_can_be_changed(app, as_user, portal_data) -> None:  # noqa: ANN001
+def test_a_decision_is_stored_audited_shown_and_can_be_changed(app, as_user, portal_data) -> None:
     sup = as_user("sup62")
     before = len(store(portal_data))
     response = decide(
@@ -179,7 +179,7 @@ def test_a_decision_is_stored_audited_shown_and_can_be_changed(app, as_user, por
     assert csv_text.splitlines()[1].startswith(REVIEW_AGUS) and ",BEDA,sup62," in csv_text
 
 
-def test_a_teams_own_decision_file_counts_by_its_date(as_user, portal_data) -> None:  # noqa: ANN001
+def test_a_teams_own_decision_file_counts_by_its_date(as_user, portal_data) -> None:
     """Latest wins across the store's files: an older team decision does not undo the portal's,
     a newer one does."""
     sup = as_user("sup62")
@@ -195,7 +195,7 @@ def test_a_teams_own_decision_file_counts_by_its_date(as_user, portal_data) -> N
     team.unlink()
 
 
-def test_csrf_is_required(as_user, portal_data) -> None:  # noqa: ANN001
+def test_csrf_is_required(as_user, portal_data) -> None:
     sup = as_user("sup62")
     before = store(portal_data)
     assert decide(sup, REVIEW_AGUS, "SAMA", token="").status_code == 403
@@ -206,7 +206,7 @@ def test_csrf_is_required(as_user, portal_data) -> None:  # noqa: ANN001
     assert store(portal_data) == before
 
 
-def test_who_may_decide_what(as_user, portal_data) -> None:  # noqa: ANN001
+def test_who_may_decide_what(as_user, portal_data) -> None:
     before = store(portal_data)
     assert decide(as_user("ana62"), REVIEW_AGUS, "SAMA").status_code == 403  # analis: never
     sup62 = as_user("sup62")
@@ -229,7 +229,7 @@ def test_who_may_decide_what(as_user, portal_data) -> None:  # noqa: ANN001
     ]
 
 
-def test_downloads_are_scoped_audited_and_typed(app, as_user) -> None:  # noqa: ANN001
+def test_downloads_are_scoped_audited_and_typed(app, as_user) -> None:
     sup = as_user("sup62")
     response = sup.get(f"/api/periods/{P}/review.csv?keputusan=semua&alasan=kemungkinan_cocok")
     assert response.status_code == 200

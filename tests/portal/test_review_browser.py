@@ -31,7 +31,7 @@ def store_rows(data: Path) -> list[dict[str, str]]:
 
 def test_a_supervisor_decides_an_undecided_worker_on_a_phone(
     server: str,
-    browser,  # noqa: ANN001
+    browser,
     portal_data: Path,
     screenshot_dir: Path,
 ) -> None:

@@ -64,7 +64,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
     return create_app(make_settings(data, db_url))
 
 
-def follow_up(client, period: str, key: str, note: str, officer: str = "petugas") -> None:  # noqa: ANN001
+def follow_up(client, period: str, key: str, note: str, officer: str = "petugas") -> None:
     form = {
         "csrf_token": csrf_of(client),
         "category": "PWBD" if key == KARAWANG_KEY else "PDS_TK",
@@ -81,7 +81,7 @@ def csv_cells(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def xlsx(response):  # noqa: ANN001, ANN201 (openpyxl's Workbook)
+def xlsx(response):
     import openpyxl
 
     assert response.status_code == 200, response.status_code
@@ -89,21 +89,21 @@ def xlsx(response):  # noqa: ANN001, ANN201 (openpyxl's Workbook)
     return openpyxl.load_workbook(io.BytesIO(response.content))
 
 
-def xlsx_table(response) -> tuple[list, list[list]]:  # noqa: ANN001
+def xlsx_table(response) -> tuple[list, list[list]]:
     """The header and the data cells of a download's one sheet (title on row 1, header on row 2)."""
     sheet = xlsx(response).worksheets[0]
     rows = list(sheet.iter_rows())
     return [c.value for c in rows[1]], [list(r) for r in rows[2:]]
 
 
-def no_formula_cells(response) -> None:  # noqa: ANN001
+def no_formula_cells(response) -> None:
     for sheet in xlsx(response).worksheets:
         for row in sheet.iter_rows():
             for cell in row:
                 assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
 
 
-def test_formula_text_is_escaped_in_csv_and_text_in_xlsx(as_user) -> None:  # noqa: ANN001
+def test_formula_text_is_escaped_in_csv_and_text_in_xlsx(as_user) -> None:
     sup = as_user("sup62")
     follow_up(sup, PERIOD, KEY_62, FORMULA_NOTE, FORMULA_OFFICER)
     rows = csv_cells(sup.get(f"/api/periods/{PERIOD}/findings.csv?cari={KEY_62}").text)
@@ -119,7 +119,7 @@ def test_formula_text_is_escaped_in_csv_and_text_in_xlsx(as_user) -> None:  # no
     assert FORMULA_NOTE in notes and FORMULA_OFFICER in officers
 
 
-def test_the_audit_log_downloads_escape_what_a_visitor_typed(as_user) -> None:  # noqa: ANN001
+def test_the_audit_log_downloads_escape_what_a_visitor_typed(as_user) -> None:
     visitor = as_user(None)
     form = visitor.get("/login")
     token = form.cookies.get("rekon_login_csrf") or visitor.cookies.get("rekon_login_csrf")
@@ -134,7 +134,7 @@ def test_the_audit_log_downloads_escape_what_a_visitor_typed(as_user) -> None:  
     assert FORMULA_USER in {r[header.index("username")].value for r in cells}
 
 
-def test_every_list_downloads_as_xlsx_with_identifiers_as_text(as_user) -> None:  # noqa: ANN001
+def test_every_list_downloads_as_xlsx_with_identifiers_as_text(as_user) -> None:
     sup = as_user("sup3215")
     findings = sup.get(f"/api/periods/{PERIOD}/findings.xlsx")
     header, cells = xlsx_table(findings)
@@ -158,7 +158,7 @@ def test_every_list_downloads_as_xlsx_with_identifiers_as_text(as_user) -> None:
     assert all(c.data_type == "n" for c in numbers)
 
 
-def texts_of(client, period: str, key: str) -> str:  # noqa: ANN001
+def texts_of(client, period: str, key: str) -> str:
     """Everything a user gets about an employer in a period: page, downloads, lists."""
     responses = [
         client.get(f"/periods/{period}/employers/{key}"),
@@ -177,7 +177,7 @@ def texts_of(client, period: str, key: str) -> str:  # noqa: ANN001
     return "\n".join(out)
 
 
-def test_a_note_stays_with_the_branch_that_wrote_it(as_user) -> None:  # noqa: ANN001
+def test_a_note_stays_with_the_branch_that_wrote_it(as_user) -> None:
     karawang, palangka = as_user("sup3215"), as_user("sup62")
     follow_up(karawang, PERIOD, KARAWANG_KEY, NOTE_3215, "Petugas Karawang")
     follow_up(palangka, MOVED, KARAWANG_KEY, NOTE_62, "Petugas Palangka")
@@ -196,7 +196,7 @@ def test_a_note_stays_with_the_branch_that_wrote_it(as_user) -> None:  # noqa: A
     assert NOTE_3215 in admin and NOTE_62 in admin
 
 
-def test_a_note_of_a_hidden_employer_stays_hidden(as_user) -> None:  # noqa: ANN001
+def test_a_note_of_a_hidden_employer_stays_hidden(as_user) -> None:
     """The analis of 62 never gets the Karawang employer of 2026-10, nor its note, by any route."""
     follow_up(as_user("sup3215"), PERIOD, KARAWANG_KEY, NOTE_3215, "Petugas Karawang")
     analis = as_user("ana62")
@@ -207,7 +207,7 @@ def test_a_note_of_a_hidden_employer_stays_hidden(as_user) -> None:  # noqa: ANN
     assert "Satu Jaya" in " ".join(cells) and NOTE_3215 not in cells
 
 
-def test_workers_and_coverage_csv_stay_spreadsheet_safe(as_user, tmp_path: Path) -> None:  # noqa: ANN001
+def test_workers_and_coverage_csv_stay_spreadsheet_safe(as_user, tmp_path: Path) -> None:
     admin = as_user("admin")
     for url in (f"/api/periods/{PERIOD}/workers.csv", f"/api/periods/{PERIOD}/coverage.csv"):
         for row in csv_cells(admin.get(url).text):

@@ -13,7 +13,7 @@ from tests.portal.fixture_data import KEY_62, PERIOD
 P = PERIOD
 
 
-def test_session_cookie_is_locked_down(as_user) -> None:  # noqa: ANN001
+def test_session_cookie_is_locked_down(as_user) -> None:
     client = as_user(None)
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
     response = client.post(
@@ -29,7 +29,7 @@ def test_session_cookie_is_locked_down(as_user) -> None:  # noqa: ANN001
 @pytest.mark.parametrize(
     "path", ["/login", "/periods", f"/api/periods/{P}/findings.csv", "/nowhere", "/healthz"]
 )
-def test_security_headers_everywhere(logged_in, path: str) -> None:  # noqa: ANN001
+def test_security_headers_everywhere(logged_in, path: str) -> None:
     response = logged_in("ana62").get(path)
     headers = response.headers
     assert "script-src" not in headers["content-security-policy"]  # default-src 'none' covers scripts
@@ -43,7 +43,7 @@ def test_security_headers_everywhere(logged_in, path: str) -> None:  # noqa: ANN
     assert "server" not in headers
 
 
-def test_login_form_needs_its_csrf_token(as_user) -> None:  # noqa: ANN001
+def test_login_form_needs_its_csrf_token(as_user) -> None:
     client = as_user(None)
     client.get("/login")
     response = client.post("/login", data={"username": "ana62", "password": PASSWORD, "csrf_token": "forged"})
@@ -51,7 +51,7 @@ def test_login_form_needs_its_csrf_token(as_user) -> None:  # noqa: ANN001
     assert "rekon_session" not in client.cookies
 
 
-def test_forms_need_the_session_csrf_token(as_user) -> None:  # noqa: ANN001
+def test_forms_need_the_session_csrf_token(as_user) -> None:
     client = as_user("sup62")
     form = {"category": "PDS_TK", "stage": "SP1", "stage_date": "2026-11-02", "officer": "Budi", "note": ""}
     url = f"/periods/{P}/employers/{KEY_62}/followup"
@@ -63,7 +63,7 @@ def test_forms_need_the_session_csrf_token(as_user) -> None:  # noqa: ANN001
     assert client.post("/logout", data={"csrf_token": "forged"}).status_code == 403
 
 
-def test_logout_ends_the_session_on_the_server(as_user) -> None:  # noqa: ANN001
+def test_logout_ends_the_session_on_the_server(as_user) -> None:
     client = as_user("ana62")
     replay = as_user(None)
     replay.cookies.set("rekon_session", client.cookies.get("rekon_session"))
@@ -74,7 +74,7 @@ def test_logout_ends_the_session_on_the_server(as_user) -> None:  # noqa: ANN001
     assert replay.get("/periods", follow_redirects=False).status_code == 303
 
 
-def test_open_redirect_is_refused(as_user) -> None:  # noqa: ANN001
+def test_open_redirect_is_refused(as_user) -> None:
     client = as_user(None)
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
     for evil in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
@@ -101,21 +101,21 @@ def test_open_redirect_is_refused(as_user) -> None:  # noqa: ANN001
         (f"/api/periods/{P}/findings.csv?wilayah=32.15'", 400),
     ],
 )
-def test_hostile_input_is_refused_without_detail(logged_in, url: str, status: int) -> None:  # noqa: ANN001
+def test_hostile_input_is_refused_without_detail(logged_in, url: str, status: int) -> None:
     response = logged_in("admin").get(url)
     assert response.status_code == status
     for leak in ("Traceback", "duckdb", "sqlalchemy", "/tmp", "portal.db", "select "):
         assert leak not in response.text
 
 
-def test_search_text_is_data_not_sql(logged_in) -> None:  # noqa: ANN001
+def test_search_text_is_data_not_sql(logged_in) -> None:
     response = logged_in("admin").get(f"/api/periods/{P}/findings.csv", params={"cari": "' or 1=1 --"})
     assert response.status_code == 200 and response.text.count("\n") == 1  # the header only
     page = logged_in("admin").get(f"/periods/{P}/findings", params={"cari": "<script>alert(1)</script>"})
     assert "<script>alert(1)</script>" not in page.text and "&lt;script&gt;" in page.text
 
 
-def test_error_pages_say_nothing_more(logged_in) -> None:  # noqa: ANN001
+def test_error_pages_say_nothing_more(logged_in) -> None:
     client = logged_in("ana62")
     missing = client.get("/periods/2099-01")
     out_of_scope = client.get(f"/periods/{P}/employers/3215000000001")
@@ -126,13 +126,13 @@ def test_error_pages_say_nothing_more(logged_in) -> None:  # noqa: ANN001
     assert client.get("/admin/users").text.count("Anda tidak berhak") == 1
 
 
-def test_no_api_description_is_published(as_user) -> None:  # noqa: ANN001
+def test_no_api_description_is_published(as_user) -> None:
     client = as_user(None)
     for path in ("/docs", "/redoc", "/openapi.json"):
         assert client.get(path).status_code == 404
 
 
-def test_logins_are_throttled(portal_data, tmp_path) -> None:  # noqa: ANN001
+def test_logins_are_throttled(portal_data, tmp_path) -> None:
     db_url = f"sqlite:///{tmp_path / 'portal.db'}"
     seed_users(db_url)
     app = create_app(make_settings(portal_data, db_url, max_failures_per_user_and_ip=3))
@@ -155,13 +155,13 @@ def test_logins_are_throttled(portal_data, tmp_path) -> None:  # noqa: ANN001
     assert actions.count("login_failed") == 3 and actions.count("login_blocked") == 2
 
 
-def test_wrong_basic_credentials_get_401(as_user) -> None:  # noqa: ANN001
+def test_wrong_basic_credentials_get_401(as_user) -> None:
     client = as_user(None)
     response = client.get(f"/api/periods/{P}/findings.csv", auth=("ana62", "bukan-kata-sandinya"))
     assert response.status_code == 401 and "www-authenticate" in response.headers
 
 
-def test_disabled_user_loses_sessions_and_basic_access(as_user) -> None:  # noqa: ANN001
+def test_disabled_user_loses_sessions_and_basic_access(as_user) -> None:
     victim = as_user("ana3215")
     assert victim.get(f"/api/periods/{P}/findings.csv", auth=("ana3215", PASSWORD)).status_code == 200
     admin = as_user("admin")

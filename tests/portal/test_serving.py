@@ -152,7 +152,7 @@ def test_the_portal_reads_only_the_publication(portal_data: Path, tmp_path: Path
 
 
 @pytest.fixture(scope="module")
-def own_app(portal_data: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def own_app(portal_data: Path, tmp_path_factory: pytest.TempPathFactory):
     """A copy of the publication this module may republish, with its own portal database."""
     root = tmp_path_factory.mktemp("serving")
     data = root / "data"
@@ -170,7 +170,7 @@ def _csv_of(data: Path, scope: Scope) -> bytes:
     return exports.to_csv(table)
 
 
-def test_whole_scope_file_has_validators_ranges_and_gzip(own_app) -> None:  # noqa: ANN001
+def test_whole_scope_file_has_validators_ranges_and_gzip(own_app) -> None:
     app, data = own_app
     client = login(client_for(app), "ana62")
     url = f"/api/periods/{P}/findings.csv"
@@ -203,7 +203,7 @@ def test_whole_scope_file_has_validators_ranges_and_gzip(own_app) -> None:  # no
     )
 
 
-def test_a_cached_answer_never_crosses_scopes(own_app) -> None:  # noqa: ANN001
+def test_a_cached_answer_never_crosses_scopes(own_app) -> None:
     app, _ = own_app
     url = f"/api/periods/{P}/findings.csv"
     ana62 = login(client_for(app), "ana62")
@@ -225,7 +225,7 @@ def test_a_cached_answer_never_crosses_scopes(own_app) -> None:  # noqa: ANN001
     assert "62.71" in admin.text and "32.15" in admin.text
 
 
-def test_a_follow_up_or_a_new_publication_changes_the_file_and_its_validator(own_app) -> None:  # noqa: ANN001
+def test_a_follow_up_or_a_new_publication_changes_the_file_and_its_validator(own_app) -> None:
     app, data = own_app
     url = f"/api/periods/{P}/findings.csv"
     sup = login(client_for(app), "sup62")
@@ -260,7 +260,7 @@ def test_a_follow_up_or_a_new_publication_changes_the_file_and_its_validator(own
     assert renewed.content == after.content
 
 
-def test_filtered_download_streams_in_blocks(own_app, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_filtered_download_streams_in_blocks(own_app, monkeypatch: pytest.MonkeyPatch) -> None:
     app, data = own_app
     monkeypatch.setattr(queries, "CSV_READ_BYTES", 200)
     pubs = Publications(data)
@@ -355,7 +355,7 @@ def test_every_download_of_a_concurrent_burst_is_audited(portal_data: Path, tmp_
     assert downloads == 60
 
 
-def test_a_kept_page_is_for_its_own_session_and_state(own_app) -> None:  # noqa: ANN001
+def test_a_kept_page_is_for_its_own_session_and_state(own_app) -> None:
     app, _ = own_app
     url = f"/periods/{P}/findings?wilayah=62.71"
     ana62, other62, ana3215 = (login(client_for(app), u) for u in ("ana62", "ana62", "ana3215"))

@@ -46,7 +46,7 @@ def test_formula_starts_get_a_quote_and_nothing_else_changes() -> None:
     ]
 
 
-def test_numbers_dates_and_nulls_are_left_as_they_are(tmp_path) -> None:  # noqa: ANN001
+def test_numbers_dates_and_nulls_are_left_as_they_are(tmp_path) -> None:
     con = duckdb.connect()
     path = tmp_path / "out.csv"
     copy_csv(

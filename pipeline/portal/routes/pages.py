@@ -168,7 +168,7 @@ def _employer_page(
     return page(request, "employer.html", context, status_code=status_code)
 
 
-def _issued(portal, letter_id: str, employer_key: str) -> numbering.Letter | None:  # noqa: ANN001
+def _issued(portal, letter_id: str, employer_key: str) -> numbering.Letter | None:
     """The letter just issued, for the notice after the redirect: only one of this employer's."""
     if not letter_id.isdigit() or len(letter_id) >= 10:
         return None

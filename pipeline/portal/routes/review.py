@@ -42,7 +42,7 @@ api_router = APIRouter(prefix="/api")
 DECIDER_ROLE = "supervisor"
 
 
-def _filters(params) -> ReviewFilters:  # noqa: ANN001 (a mapping of query parameters)
+def _filters(params) -> ReviewFilters:
     try:
         return ReviewFilters.from_params(params)
     except InvalidFilter:
@@ -138,7 +138,7 @@ def decide(
     return RedirectResponse(f"/periods/{period}/tinjauan?{query}#tersimpan", status_code=303)
 
 
-def _table(request: Request, period: str, identity: Identity):  # noqa: ANN202 (pa.Table, ReviewFilters)
+def _table(request: Request, period: str, identity: Identity):
     portal = portal_of(request)
     checked_period(portal.pubs, period)
     filters = _filters(request.query_params)
