@@ -36,7 +36,13 @@ from pipeline.db import sql_path
 from pipeline.errors import RekonError
 from pipeline.layout import Layout
 from pipeline.reconcile.plan import Model, plan
-from pipeline.reconcile.run import attach_inputs, build_model, connect_building, materialisation
+from pipeline.reconcile.run import (
+    attach_inputs,
+    build_model,
+    connect_building,
+    findings_per_category,
+    materialisation,
+)
 
 log = logging.getLogger(__name__)
 
@@ -242,11 +248,7 @@ def merge_partitions(layout: Layout) -> dict[str, Any]:
         if partitions:
             _build(con, merged_views(models), "province", timings)
         _build(con, models, "national", timings)
-        counts = dict(
-            con.execute(
-                "select category, count(*) from findings group by category order by category"
-            ).fetchall()
-        )
+        counts = findings_per_category(con)
     finally:
         con.close()
     building.replace(layout.warehouse)

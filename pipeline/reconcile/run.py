@@ -188,6 +188,11 @@ def prepare_session(con, period: str) -> None:
 MART_ROW_GROUP = 16_384
 
 
+def findings_per_category(con) -> dict[str, int]:
+    """The built period's findings per category, for the step's summary."""
+    return dict(con.execute("select category, count(*) from findings group by 1 order by 1").fetchall())
+
+
 def connect_building(path: Path, alone: bool = False):
     """A DuckDB session that builds models into the file `path`: the file is its default database
     (staging views, reference tables, marts), and intermediate models go to its in-memory one
@@ -268,11 +273,7 @@ def build_models(layout: Layout) -> dict[str, Any]:
     try:
         attach_inputs(con, layout)
         timings = build_all(con, plan(), layout.period)
-        counts = dict(
-            con.execute(
-                "select category, count(*) from findings group by category order by category"
-            ).fetchall()
-        )
+        counts = findings_per_category(con)
     finally:
         con.close()
     building.replace(target)
