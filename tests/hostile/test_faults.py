@@ -58,7 +58,7 @@ def _one_line(result: dict[str, str], *words: str) -> None:
 
 
 def test_full_disk_stops_with_one_line_and_keeps_the_publication(case: Case, tmp_path: Path) -> None:
-    _one_line(_run_on_small_disk(case, tmp_path, "2m"), "No space left on device")
+    _one_line(_run_on_small_disk(case, tmp_path, "8m"), "No space left on device")
 
 
 def test_unwritable_data_folder_stops_with_one_line(case: Case, tmp_path: Path) -> None:
