@@ -24,9 +24,9 @@ DAG_IDS = ("rekon_monthly", "rekon_branch_summaries")
 # Worth several seconds each to import: the dag-processor re-parses DAG files every few
 # seconds, so these belong inside the tasks. `pipeline` too: its steps import them.
 HEAVY = ("pandas", "pyarrow", "duckdb", "great_expectations", "pipeline")
-# What DAG files may import at parse time: the run settings, periods and alerts, standard library
-# and airflow.sdk only (tests/unit/test_orchestration.py).
-LIGHT = ("pipeline", "pipeline.orchestration")
+# What DAG files may import at parse time: the run settings, periods and alerts, the one Period
+# type (pipeline/layout.py: standard library only), and airflow.sdk (tests/unit/test_orchestration.py).
+LIGHT = ("pipeline", "pipeline.orchestration", "pipeline.layout")
 
 
 @pytest.fixture(scope="module")
