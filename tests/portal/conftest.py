@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import threading
 import time
@@ -205,3 +206,13 @@ def log_in_page(page, server: str, username: str) -> None:
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{server}/periods")
+
+
+def portal_on_a_copy(portal_data: Path, root: Path, page_size: int = 3) -> tuple[FastAPI, Path, str]:
+    """A portal over a copy of the test publication (without its built serving cache) that a test
+    module may change, with users in a portal database of its own: (app, data folder, db url)."""
+    data = root / "data"
+    shutil.copytree(portal_data, data, ignore=shutil.ignore_patterns("portal-cache"))
+    db_url = f"sqlite:///{root / 'portal.db'}"
+    seed_users(db_url)
+    return create_app(make_settings(data, db_url, page_size=page_size)), data, db_url

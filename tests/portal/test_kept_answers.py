@@ -6,7 +6,6 @@ download is still audited."""
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -18,7 +17,7 @@ from pipeline.portal.filters import Filters
 from pipeline.portal.followup import CURRENT_SCHEMA
 from pipeline.portal.published import Publications
 from pipeline.portal.scope import Scope
-from tests.portal.conftest import client_for, login, make_settings, seed_users
+from tests.portal.conftest import client_for, login, portal_on_a_copy
 from tests.portal.fixture_data import KEY_62, PERIOD
 
 P = PERIOD
@@ -64,14 +63,8 @@ def test_the_search_tables_find_what_the_search_finds(portal_data: Path, text: s
 
 @pytest.fixture(scope="module")
 def kept_app(portal_data: Path, tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("kept")
-    data = root / "data"
-    shutil.copytree(portal_data, data, ignore=shutil.ignore_patterns("portal-cache"))
-    db_url = f"sqlite:///{root / 'portal.db'}"
-    seed_users(db_url)
-    from pipeline.portal.app import create_app
-
-    return create_app(make_settings(data, db_url, page_size=3)), db_url
+    app, _, db_url = portal_on_a_copy(portal_data, tmp_path_factory.mktemp("kept"))
+    return app, db_url
 
 
 def _downloads(db_url: str) -> int:

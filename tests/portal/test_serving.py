@@ -28,7 +28,15 @@ from pipeline.portal.published import Publications
 from pipeline.portal.scope import Scope
 from pipeline.publication import STATIC_SORTS
 from pipeline.publish import serving as publish_serving
-from tests.portal.conftest import PASSWORD, client_for, free_port, login, make_settings, seed_users
+from tests.portal.conftest import (
+    PASSWORD,
+    client_for,
+    free_port,
+    login,
+    make_settings,
+    portal_on_a_copy,
+    seed_users,
+)
 from tests.portal.fixture_data import KEY_62, PERIOD
 
 P = PERIOD
@@ -154,14 +162,8 @@ def test_the_portal_reads_only_the_publication(portal_data: Path, tmp_path: Path
 @pytest.fixture(scope="module")
 def own_app(portal_data: Path, tmp_path_factory: pytest.TempPathFactory):
     """A copy of the publication this module may republish, with its own portal database."""
-    root = tmp_path_factory.mktemp("serving")
-    data = root / "data"
-    shutil.copytree(portal_data, data, ignore=shutil.ignore_patterns("portal-cache"))
-    db_url = f"sqlite:///{root / 'portal.db'}"
-    seed_users(db_url)
-    from pipeline.portal.app import create_app
-
-    return create_app(make_settings(data, db_url, page_size=3)), data
+    app, data, _ = portal_on_a_copy(portal_data, tmp_path_factory.mktemp("serving"))
+    return app, data
 
 
 def _csv_of(data: Path, scope: Scope) -> bytes:
